@@ -1,0 +1,1 @@
+//! libh2native: the JNI and C boundary over h2native-codec.
