@@ -3,8 +3,8 @@
 //! Whether a CONTINUATION may come at all (right after HEADERS/PUSH_PROMISE/CONTINUATION
 //! without END_HEADERS, on the same stream) is for the state machine to check.
 
-use super::head::frame_len;
-use super::{flags, kind, require_stream, FrameHeader, FRAME_HEADER_LEN};
+use super::head::encode_frame;
+use super::{flags, kind, require_stream, FrameHeader};
 use crate::error::H2Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,13 +28,5 @@ impl<'a> Continuation<'a> {
 /// Appends a CONTINUATION frame.
 pub fn encode(stream_id: u32, fragment: &[u8], end_headers: bool, dst: &mut Vec<u8>) {
     let flags = if end_headers { flags::END_HEADERS } else { 0 };
-    dst.reserve(FRAME_HEADER_LEN + fragment.len());
-    FrameHeader::new(
-        kind::CONTINUATION,
-        flags,
-        stream_id,
-        frame_len(fragment.len()),
-    )
-    .encode(dst);
-    dst.extend_from_slice(fragment);
+    encode_frame(kind::CONTINUATION, flags, stream_id, fragment, dst);
 }

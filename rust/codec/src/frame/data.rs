@@ -4,7 +4,7 @@
 //! [Pad Length (8)] | Data (..) | [Padding (..)]
 //! ```
 
-use super::head::frame_len;
+use super::head::{encode_frame, frame_len};
 use super::{flags, kind, pad, require_stream, FrameHeader};
 use crate::error::H2Error;
 
@@ -57,15 +57,7 @@ pub fn encode_header(stream_id: u32, len: u32, end_stream: bool, dst: &mut Vec<u
 /// Appends an unpadded DATA frame.
 #[inline]
 pub fn encode(stream_id: u32, payload: &[u8], end_stream: bool, dst: &mut Vec<u8>) {
-    let head = FrameHeader::new(
-        kind::DATA,
-        flags_for(end_stream),
-        stream_id,
-        frame_len(payload.len()),
-    );
-    dst.reserve(super::FRAME_HEADER_LEN + payload.len());
-    head.encode(dst);
-    dst.extend_from_slice(payload);
+    encode_frame(kind::DATA, flags_for(end_stream), stream_id, payload, dst);
 }
 
 /// Appends a DATA frame with PADDED set and `pad_len` zero octets of padding. `pad_len == 0`

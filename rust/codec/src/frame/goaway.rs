@@ -36,12 +36,9 @@ impl<'a> GoAway<'a> {
 /// Appends a GOAWAY frame.
 pub fn encode(last_stream_id: u32, code: ErrorCode, debug: &[u8], dst: &mut Vec<u8>) {
     let len = 8 + debug.len();
-    let mut f = [0; FRAME_HEADER_LEN + 8];
-    f[..FRAME_HEADER_LEN]
-        .copy_from_slice(&FrameHeader::new(kind::GOAWAY, 0, 0, frame_len(len)).to_bytes());
-    f[9..13].copy_from_slice(&(last_stream_id & STREAM_ID_MASK).to_be_bytes());
-    f[13..].copy_from_slice(&code.as_u32().to_be_bytes());
     dst.reserve(FRAME_HEADER_LEN + len);
-    dst.extend_from_slice(&f);
+    FrameHeader::new(kind::GOAWAY, 0, 0, frame_len(len)).encode(dst);
+    dst.extend_from_slice(&(last_stream_id & STREAM_ID_MASK).to_be_bytes());
+    dst.extend_from_slice(&code.as_u32().to_be_bytes());
     dst.extend_from_slice(debug);
 }

@@ -79,6 +79,15 @@ impl FrameHeader {
     }
 }
 
+/// Appends a frame whose payload is in one piece: header, then payload.
+#[inline]
+pub(crate) fn encode_frame(kind: u8, flags: u8, stream_id: u32, payload: &[u8], dst: &mut Vec<u8>) {
+    let head = FrameHeader::new(kind, flags, stream_id, frame_len(payload.len()));
+    dst.reserve(FRAME_HEADER_LEN + payload.len());
+    head.encode(dst);
+    dst.extend_from_slice(payload);
+}
+
 /// Big-endian u32 at `b[at..at + 4]`; callers have already checked the length.
 #[inline]
 pub(crate) fn read_u32(b: &[u8], at: usize) -> u32 {

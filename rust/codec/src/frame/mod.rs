@@ -12,6 +12,12 @@
 //! wrong length or depending on itself, WINDOW_UPDATE of 0 on a stream, and HEADERS depending
 //! on itself. For that last one the field block must still be decoded to keep HPACK state in
 //! step (§4.3): [`Headers::parse`] returns the frame without the dependency check.
+//!
+//! Encoders are free functions in each frame's module (`data::encode`, `settings::encode_ack`,
+//! `headers::encode_block`, ...). Padding is opt-in through separate `encode_padded`
+//! functions (DATA, HEADERS, PUSH_PROMISE) so the common path has no extra parameter.
+//! Encoders trust their caller on protocol semantics (stream ids, fragment sizes) but panic
+//! rather than emit a length that does not fit in 24 bits, which would corrupt the framing.
 
 pub mod continuation;
 pub mod data;

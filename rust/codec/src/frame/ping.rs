@@ -1,6 +1,7 @@
 //! PING (RFC 9113 §6.7): `Opaque Data (64)`.
 
-use super::{flags, kind, require_connection, FrameHeader, FRAME_HEADER_LEN};
+use super::head::encode_frame;
+use super::{flags, kind, require_connection, FrameHeader};
 use crate::error::{ErrorCode, H2Error};
 
 pub const PAYLOAD_LEN: usize = 8;
@@ -33,9 +34,5 @@ impl Ping {
 /// Appends a PING frame; a response echoes the received payload with `ack` set.
 pub fn encode(ack: bool, payload: [u8; PAYLOAD_LEN], dst: &mut Vec<u8>) {
     let flags = if ack { flags::ACK } else { 0 };
-    let mut f = [0; FRAME_HEADER_LEN + PAYLOAD_LEN];
-    f[..FRAME_HEADER_LEN]
-        .copy_from_slice(&FrameHeader::new(kind::PING, flags, 0, PAYLOAD_LEN as u32).to_bytes());
-    f[FRAME_HEADER_LEN..].copy_from_slice(&payload);
-    dst.extend_from_slice(&f);
+    encode_frame(kind::PING, flags, 0, &payload, dst);
 }

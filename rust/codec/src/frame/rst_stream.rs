@@ -1,7 +1,7 @@
 //! RST_STREAM (RFC 9113 §6.4): `Error Code (32)`.
 
-use super::head::read_u32;
-use super::{kind, require_stream, FrameHeader, FRAME_HEADER_LEN};
+use super::head::{encode_frame, read_u32};
+use super::{kind, require_stream, FrameHeader};
 use crate::error::{ErrorCode, H2Error};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,9 +29,11 @@ impl RstStream {
 
 /// Appends a RST_STREAM frame.
 pub fn encode(stream_id: u32, code: ErrorCode, dst: &mut Vec<u8>) {
-    let mut f = [0; FRAME_HEADER_LEN + 4];
-    f[..FRAME_HEADER_LEN]
-        .copy_from_slice(&FrameHeader::new(kind::RST_STREAM, 0, stream_id, 4).to_bytes());
-    f[FRAME_HEADER_LEN..].copy_from_slice(&code.as_u32().to_be_bytes());
-    dst.extend_from_slice(&f);
+    encode_frame(
+        kind::RST_STREAM,
+        0,
+        stream_id,
+        &code.as_u32().to_be_bytes(),
+        dst,
+    );
 }

@@ -1,7 +1,7 @@
 //! WINDOW_UPDATE (RFC 9113 §6.9): `R (1) | Window Size Increment (31)`.
 
-use super::head::{read_u32, STREAM_ID_MASK};
-use super::{kind, FrameHeader, FRAME_HEADER_LEN, MAX_WINDOW_SIZE};
+use super::head::{encode_frame, read_u32, STREAM_ID_MASK};
+use super::{kind, FrameHeader, MAX_WINDOW_SIZE};
 use crate::error::{ErrorCode, H2Error};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,9 +50,6 @@ pub fn encode(stream_id: u32, increment: u32, dst: &mut Vec<u8>) {
         (1..=MAX_WINDOW_SIZE).contains(&increment),
         "bad WINDOW_UPDATE increment"
     );
-    let mut f = [0; FRAME_HEADER_LEN + 4];
-    f[..FRAME_HEADER_LEN]
-        .copy_from_slice(&FrameHeader::new(kind::WINDOW_UPDATE, 0, stream_id, 4).to_bytes());
-    f[FRAME_HEADER_LEN..].copy_from_slice(&(increment & STREAM_ID_MASK).to_be_bytes());
-    dst.extend_from_slice(&f);
+    let payload = (increment & STREAM_ID_MASK).to_be_bytes();
+    encode_frame(kind::WINDOW_UPDATE, 0, stream_id, &payload, dst);
 }
