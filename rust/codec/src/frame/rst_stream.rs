@@ -1,6 +1,6 @@
 //! RST_STREAM (RFC 9113 §6.4): `Error Code (32)`.
 
-use super::head::{encode_frame, read_u32};
+use super::head::{encode_small, read_u32};
 use super::{kind, require_stream, FrameHeader};
 use crate::error::{ErrorCode, H2Error};
 
@@ -29,11 +29,11 @@ impl RstStream {
 
 /// Appends a RST_STREAM frame.
 pub fn encode(stream_id: u32, code: ErrorCode, dst: &mut Vec<u8>) {
-    encode_frame(
+    encode_small(
         kind::RST_STREAM,
         0,
         stream_id,
-        &code.as_u32().to_be_bytes(),
+        code.as_u32().to_be_bytes(),
         dst,
     );
 }
