@@ -65,9 +65,7 @@ impl DecodedHeaders {
 
     /// `(name, value, field)` in block order.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8], Field)> + '_ {
-        self.fields
-            .iter()
-            .map(move |f| (self.slice(f.name), self.slice(f.value), *f))
+        self.fields.iter().map(move |f| (self.slice(f.name), self.slice(f.value), *f))
     }
 
     /// All names and values, back to back; `Field` ranges point into this.
@@ -91,13 +89,7 @@ impl DecodedHeaders {
 
     /// Appends a field whose octets are already at `bytes[start..]` (name then value).
     #[inline]
-    pub(crate) fn commit(
-        &mut self,
-        start: usize,
-        name_len: usize,
-        source: FieldSource,
-        never_indexed: bool,
-    ) {
+    pub(crate) fn commit(&mut self, start: usize, name_len: usize, source: FieldSource, never_indexed: bool) {
         let value_len = self.bytes.len() - start - name_len;
         self.list_size += name_len + value_len + 32;
         // Offsets fit: the decoder refuses to grow `bytes` past u32::MAX.

@@ -63,19 +63,13 @@ pub struct Limits {
 }
 
 impl Limits {
-    pub const UNLIMITED: Limits = Limits {
-        max_header_list_size: usize::MAX,
-        max_header_count: usize::MAX,
-    };
+    pub const UNLIMITED: Limits = Limits { max_header_list_size: usize::MAX, max_header_count: usize::MAX };
 }
 
 impl Default for Limits {
     /// 64 KiB and 1024 fields: what nghttp2 allows by default, well above gRPC's 8 KiB.
     fn default() -> Self {
-        Limits {
-            max_header_list_size: 64 * 1024,
-            max_header_count: 1024,
-        }
+        Limits { max_header_list_size: 64 * 1024, max_header_count: 1024 }
     }
 }
 
@@ -306,10 +300,8 @@ impl Decoder {
                 out.push(name, value, FieldSource::Static(index as u8));
             }
         } else {
-            let (name, value, id) = self
-                .table
-                .get(index - static_table::LEN - 1)
-                .ok_or(DecoderError::InvalidIndex)?;
+            let (name, value, id) =
+                self.table.get(index - static_table::LEN - 1).ok_or(DecoderError::InvalidIndex)?;
             if budget.charge(name.len() + value.len(), out.bytes.len()) {
                 out.push(name, value, FieldSource::Dynamic(id));
             }
@@ -335,10 +327,8 @@ impl Decoder {
         } else if index <= static_table::LEN {
             NameRef::Static(index as u8, static_table::ENTRIES[index - 1].0)
         } else {
-            let (name, _, id) = self
-                .table
-                .get(index - static_table::LEN - 1)
-                .ok_or(DecoderError::InvalidIndex)?;
+            let (name, _, id) =
+                self.table.get(index - static_table::LEN - 1).ok_or(DecoderError::InvalidIndex)?;
             NameRef::Dynamic(id, name)
         };
         let value = string::read(block, pos)?;

@@ -98,8 +98,7 @@ impl Encoder {
             // Static first: smaller index, and never evicted.
             st.name as usize
         } else {
-            self.find_name(name_hash, name)
-                .map_or(0, |pos| static_table::LEN + 1 + pos)
+            self.find_name(name_hash, name).map_or(0, |pos| static_table::LEN + 1 + pos)
         };
         if never {
             literal(0x10, 4, name_index, name, value, dst);
@@ -115,10 +114,7 @@ impl Encoder {
     fn find_field(&self, hash: u32, name: &[u8], value: &[u8]) -> Option<usize> {
         let table = &self.table;
         let id = self.by_field.find(hash, |id| {
-            table
-                .position_of(id)
-                .and_then(|p| table.get(p))
-                .is_some_and(|(n, v, _)| n == name && v == value)
+            table.position_of(id).and_then(|p| table.get(p)).is_some_and(|(n, v, _)| n == name && v == value)
         })?;
         table.position_of(id)
     }
@@ -127,19 +123,14 @@ impl Encoder {
     fn find_name(&self, hash: u32, name: &[u8]) -> Option<usize> {
         let table = &self.table;
         let id = self.by_name.find(hash, |id| {
-            table
-                .position_of(id)
-                .and_then(|p| table.get(p))
-                .is_some_and(|(n, _, _)| n == name)
+            table.position_of(id).and_then(|p| table.get(p)).is_some_and(|(n, _, _)| n == name)
         })?;
         table.position_of(id)
     }
 
     fn insert(&mut self, name: &[u8], value: &[u8], name_hash: u32, field_hash: u32) {
         let (by_field, by_name, hasher) = (&mut self.by_field, &mut self.by_name, self.hasher);
-        let id = self.table.insert(name, value, |id, n, v| {
-            unindex(by_field, by_name, hasher, id, n, v)
-        });
+        let id = self.table.insert(name, value, |id, n, v| unindex(by_field, by_name, hasher, id, n, v));
         if let Some(id) = id {
             self.by_field.insert(field_hash, id);
             self.by_name.insert(name_hash, id);
@@ -148,9 +139,7 @@ impl Encoder {
 
     fn resize(&mut self, max_size: usize) {
         let (by_field, by_name, hasher) = (&mut self.by_field, &mut self.by_name, self.hasher);
-        self.table.set_max_size(max_size, |id, n, v| {
-            unindex(by_field, by_name, hasher, id, n, v)
-        });
+        self.table.set_max_size(max_size, |id, n, v| unindex(by_field, by_name, hasher, id, n, v));
     }
 
     /// The dynamic table's current maximum size (after pending updates are sent).
@@ -168,14 +157,7 @@ impl Encoder {
     }
 }
 
-fn unindex(
-    by_field: &mut Index,
-    by_name: &mut Index,
-    hasher: Hasher,
-    id: u64,
-    name: &[u8],
-    value: &[u8],
-) {
+fn unindex(by_field: &mut Index, by_name: &mut Index, hasher: Hasher, id: u64, name: &[u8], value: &[u8]) {
     let name_state = hasher.name(name);
     by_field.remove(Hasher::field(name_state, value), id);
     by_name.remove(Hasher::finish(name_state), id);
@@ -183,14 +165,7 @@ fn unindex(
 
 /// Appends a literal representation: `flags` and `prefix_bits` select §6.2.1/.2/.3.
 #[inline]
-fn literal(
-    flags: u8,
-    prefix_bits: u8,
-    name_index: usize,
-    name: &[u8],
-    value: &[u8],
-    dst: &mut Vec<u8>,
-) {
+fn literal(flags: u8, prefix_bits: u8, name_index: usize, name: &[u8], value: &[u8], dst: &mut Vec<u8>) {
     integer::encode(name_index, prefix_bits, flags, dst);
     if name_index == 0 {
         string::encode(name, dst);
@@ -235,9 +210,10 @@ pub(crate) mod policy {
         }
         match name {
             b":path" => value.len() <= 64 && !value.contains(&b'?'),
-            b"content-length" | b"age" | b"etag" | b"if-modified-since" | b"if-none-match"
-            | b"location" | b"last-modified" | b"grpc-timeout" | b"x-request-id"
-            | b"traceparent" | b"grpc-trace-bin" => false,
+            b"content-length" | b"age" | b"etag" | b"if-modified-since" | b"if-none-match" | b"location"
+            | b"last-modified" | b"grpc-timeout" | b"x-request-id" | b"traceparent" | b"grpc-trace-bin" => {
+                false
+            }
             _ => true,
         }
     }

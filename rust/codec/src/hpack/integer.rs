@@ -101,27 +101,10 @@ mod tests {
     #[test]
     fn round_trip_boundaries() {
         for prefix in 1..=8u8 {
-            for value in [
-                0usize,
-                1,
-                126,
-                127,
-                128,
-                254,
-                255,
-                256,
-                16383,
-                16384,
-                1 << 21,
-                u32::MAX as usize,
-            ] {
+            for value in [0usize, 1, 126, 127, 128, 254, 255, 256, 16383, 16384, 1 << 21, u32::MAX as usize] {
                 let mut v = Vec::new();
                 encode(value, prefix, 0, &mut v);
-                assert_eq!(
-                    dec(&v, prefix),
-                    Ok((value, v.len())),
-                    "prefix {prefix} value {value}"
-                );
+                assert_eq!(dec(&v, prefix), Ok((value, v.len())), "prefix {prefix} value {value}");
             }
         }
     }
@@ -136,14 +119,8 @@ mod tests {
         encode(u32::MAX as usize + 1, 7, 0, &mut v);
         assert_eq!(dec(&v, 7), Err(DecoderError::IntegerOverflow));
         // Zero-valued continuation octets beyond the fifth.
-        assert_eq!(
-            dec(&[0x7f, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00], 7),
-            Err(DecoderError::IntegerOverflow)
-        );
+        assert_eq!(dec(&[0x7f, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00], 7), Err(DecoderError::IntegerOverflow));
         // Five continuation octets are fine when the value fits.
-        assert_eq!(
-            dec(&[0x7f, 0x80, 0x80, 0x80, 0x80, 0x01], 7),
-            Ok((127 + (1 << 28), 6))
-        );
+        assert_eq!(dec(&[0x7f, 0x80, 0x80, 0x80, 0x80, 0x01], 7), Ok((127 + (1 << 28), 6)));
     }
 }

@@ -63,13 +63,7 @@ mod tests {
 
     #[test]
     fn round_trip_and_choice() {
-        for s in [
-            &b""[..],
-            b"a",
-            b"custom-key",
-            b"\x00\x01\x02\xff\xfe",
-            &[b'x'; 300],
-        ] {
+        for s in [&b""[..], b"a", b"custom-key", b"\x00\x01\x02\xff\xfe", &[b'x'; 300]] {
             let mut wire = Vec::new();
             encode(s, &mut wire);
             let huffman = wire[0] & 0x80 != 0;
@@ -87,10 +81,7 @@ mod tests {
     #[test]
     fn truncated() {
         let mut pos = 0;
-        assert!(matches!(
-            read(&[0x03, b'a', b'b'], &mut pos),
-            Err(DecoderError::Truncated)
-        ));
+        assert!(matches!(read(&[0x03, b'a', b'b'], &mut pos), Err(DecoderError::Truncated)));
         let mut pos = 0;
         assert!(matches!(read(&[], &mut pos), Err(DecoderError::Truncated)));
     }

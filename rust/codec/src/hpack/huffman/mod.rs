@@ -100,12 +100,7 @@ struct Canonical {
 }
 
 const fn build_canonical() -> Canonical {
-    let mut c = Canonical {
-        first: [0; 31],
-        count: [0; 31],
-        offset: [0; 31],
-        syms: [0; 257],
-    };
+    let mut c = Canonical { first: [0; 31], count: [0; 31], offset: [0; 31], syms: [0; 257] };
     let mut s = 0;
     while s < 257 {
         c.count[CODES[s].1 as usize] += 1;
@@ -305,16 +300,11 @@ mod tests {
     #[test]
     fn rfc_examples() {
         // RFC 7541 C.4.1 and C.6.1.
-        assert_eq!(
-            enc(b"www.example.com"),
-            b"\xf1\xe3\xc2\xe5\xf2\x3a\x6b\xa0\xab\x90\xf4\xff"
-        );
-        assert_eq!(
-            dec(b"\xf1\xe3\xc2\xe5\xf2\x3a\x6b\xa0\xab\x90\xf4\xff").unwrap(),
-            b"www.example.com"
-        );
+        assert_eq!(enc(b"www.example.com"), b"\xf1\xe3\xc2\xe5\xf2\x3a\x6b\xa0\xab\x90\xf4\xff");
+        assert_eq!(dec(b"\xf1\xe3\xc2\xe5\xf2\x3a\x6b\xa0\xab\x90\xf4\xff").unwrap(), b"www.example.com");
         let date = b"Mon, 21 Oct 2013 20:13:21 GMT";
-        let wire = b"\xd0\x7a\xbe\x94\x10\x54\xd4\x44\xa8\x20\x05\x95\x04\x0b\x81\x66\xe0\x82\xa6\x2d\x1b\xff";
+        let wire =
+            b"\xd0\x7a\xbe\x94\x10\x54\xd4\x44\xa8\x20\x05\x95\x04\x0b\x81\x66\xe0\x82\xa6\x2d\x1b\xff";
         assert_eq!(enc(date), wire);
         assert_eq!(dec(wire).unwrap(), date);
     }
@@ -345,17 +335,11 @@ mod tests {
         // 'a' = 00011, padded with zeros instead of ones.
         assert_eq!(dec(&[0b0001_1000]), Err(DecoderError::InvalidPadding));
         // 'a' then 8 one bits: padding longer than 7 bits.
-        assert_eq!(
-            dec(&[0b0001_1111, 0b1111_1111]),
-            Err(DecoderError::InvalidPadding)
-        );
+        assert_eq!(dec(&[0b0001_1111, 0b1111_1111]), Err(DecoderError::InvalidPadding));
         // A full octet of padding alone.
         assert_eq!(dec(&[0xff]), Err(DecoderError::InvalidPadding));
         // EOS (30 ones) followed by two padding ones.
-        assert_eq!(
-            dec(&[0xff, 0xff, 0xff, 0xff]),
-            Err(DecoderError::InvalidHuffman)
-        );
+        assert_eq!(dec(&[0xff, 0xff, 0xff, 0xff]), Err(DecoderError::InvalidHuffman));
         // EOS after a symbol, in the bulk path.
         let mut s = enc(b"abcdefghijklmnop");
         s.truncate(s.len() - 1);

@@ -41,14 +41,7 @@ pub(crate) struct DynamicTable {
 
 impl DynamicTable {
     pub(crate) fn new(max_size: usize) -> Self {
-        Self {
-            entries: VecDeque::new(),
-            arena: Vec::new(),
-            base: 0,
-            size: 0,
-            max_size,
-            inserted: 0,
-        }
+        Self { entries: VecDeque::new(), arena: Vec::new(), base: 0, size: 0, max_size, inserted: 0 }
     }
 
     #[inline]
@@ -73,11 +66,7 @@ impl DynamicTable {
         let start = e.pos - self.base;
         let mid = start + e.name_len as usize;
         let end = mid + e.value_len as usize;
-        Some((
-            &self.arena[start..mid],
-            &self.arena[mid..end],
-            self.inserted - 1 - i as u64,
-        ))
+        Some((&self.arena[start..mid], &self.arena[mid..end], self.inserted - 1 - i as u64))
     }
 
     /// Position (0 = newest) of the live entry with this id.
@@ -89,11 +78,7 @@ impl DynamicTable {
 
     /// Changes the maximum size, evicting as needed (RFC 7541 §4.3). `on_evict` sees each
     /// evicted entry before it goes.
-    pub(crate) fn set_max_size(
-        &mut self,
-        max_size: usize,
-        mut on_evict: impl FnMut(u64, &[u8], &[u8]),
-    ) {
+    pub(crate) fn set_max_size(&mut self, max_size: usize, mut on_evict: impl FnMut(u64, &[u8], &[u8])) {
         self.max_size = max_size;
         while self.size > max_size {
             self.evict_oldest(&mut on_evict);
@@ -127,11 +112,7 @@ impl DynamicTable {
         self.arena.extend_from_slice(value);
         // The sizes fit in u32: entry_size <= max_size, which comes from a u32 on the wire or
         // from our own settings.
-        self.entries.push_front(Entry {
-            pos,
-            name_len: name.len() as u32,
-            value_len: value.len() as u32,
-        });
+        self.entries.push_front(Entry { pos, name_len: name.len() as u32, value_len: value.len() as u32 });
         self.size += entry_size;
         let id = self.inserted;
         self.inserted += 1;

@@ -240,10 +240,7 @@ pub(crate) fn lookup(name: &[u8], value: &[u8]) -> Match {
         i if value.is_empty() => i,
         _ => 0,
     };
-    Match {
-        name: name_idx,
-        field,
-    }
+    Match { name: name_idx, field }
 }
 
 #[cfg(test)]
@@ -256,27 +253,15 @@ mod tests {
             let idx = i as u8 + 1;
             let first = ENTRIES.iter().position(|(n, _)| n == name).unwrap() as u8 + 1;
             assert_eq!(name_index(name), Some(first));
-            assert_eq!(
-                lookup(name, value),
-                Match {
-                    name: first,
-                    field: idx
-                }
-            );
+            assert_eq!(lookup(name, value), Match { name: first, field: idx });
         }
     }
 
     #[test]
     fn misses() {
-        for name in [
-            &b""[..],
-            b"x",
-            b":authorit",
-            b"Date",
-            b"content-typf",
-            b"grpc-status",
-            b"www-authenticatee",
-        ] {
+        for name in
+            [&b""[..], b"x", b":authorit", b"Date", b"content-typf", b"grpc-status", b"www-authenticatee"]
+        {
             assert_eq!(name_index(name), None);
         }
         assert_eq!(lookup(b":method", b"PUT"), Match { name: 2, field: 0 });
