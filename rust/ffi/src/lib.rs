@@ -1,1 +1,32 @@
 //! libh2native: the JNI and C boundary over h2native-codec.
+//!
+//! This crate makes no protocol decisions: it moves primitives and buffer addresses across the
+//! boundary, catches panics (a panic unwinding across `extern` would abort the JVM) and turns
+//! errors into Java exceptions or C error codes.
+
+pub mod jni;
+
+/// The version of the flat binary format shared with the JVM. The JVM loader refuses a library
+/// whose version differs from the one it was built for (`h2native.impl.NativeLibrary.AbiVersion`).
+pub const ABI_VERSION: u32 = 1;
+
+/// FNV-1a (64 bit) of a byte slice: the probe the loader's round-trip test computes on both
+/// sides of the boundary to prove that bytes cross intact.
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a64_matches_reference_vectors() {
+        // Vectors from the FNV reference (draft-eastlake-fnv).
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
+    }
+}

@@ -1,0 +1,49 @@
+//! JNI exports. Natives are registered once in `JNI_OnLoad` (RegisterNatives) on
+//! `h2native.impl.NativeBindings`, so no symbol lookup happens per call and a class/library
+//! mismatch fails at load time with a clear `UnsatisfiedLinkError` instead of at first use.
+
+mod guard;
+mod probe;
+
+use std::ffi::c_void;
+
+use jni::sys::{jint, JNI_ERR, JNI_VERSION_1_8};
+use jni::{JNIEnv, JavaVM, NativeMethod};
+
+/// The Java class holding the `native` declarations.
+pub const BINDINGS_CLASS: &str = "h2native/impl/NativeBindings";
+
+fn native_methods() -> Vec<NativeMethod> {
+    vec![
+        NativeMethod {
+            name: "abiVersion".into(),
+            sig: "()I".into(),
+            fn_ptr: probe::abi_version as *mut c_void,
+        },
+        NativeMethod {
+            name: "fnv1a".into(),
+            sig: "(Ljava/nio/ByteBuffer;II)J".into(),
+            fn_ptr: probe::fnv1a as *mut c_void,
+        },
+    ]
+}
+
+fn register(env: &mut JNIEnv) -> jni::errors::Result<()> {
+    let class = env.find_class(BINDINGS_CLASS)?;
+    env.register_native_methods(&class, &native_methods())
+}
+
+/// Called by the JVM when `System.load` loads this library.
+#[no_mangle]
+pub extern "system" fn JNI_OnLoad(vm: JavaVM, _reserved: *mut c_void) -> jint {
+    let registered = std::panic::catch_unwind(|| {
+        let mut env = vm.get_env()?;
+        register(&mut env)
+    });
+    match registered {
+        Ok(Ok(())) => JNI_VERSION_1_8,
+        // A pending NoClassDefFoundError/NoSuchMethodError from find_class or RegisterNatives
+        // stays pending and becomes the cause the JVM reports from System.load.
+        _ => JNI_ERR,
+    }
+}
