@@ -150,10 +150,10 @@ pub(crate) mod write {
                 b.push(kind);
                 b.push(u8::from(f.never_indexed));
                 put_u16(b, 0);
-                put_u32(b, bytes_off as u32 + f.name.0 as u32);
-                put_u32(b, f.name.1 as u32);
-                put_u32(b, bytes_off as u32 + f.value.0 as u32);
-                put_u32(b, f.value.1 as u32);
+                put_u32(b, bytes_off as u32 + f.name.0);
+                put_u32(b, f.name.1);
+                put_u32(b, bytes_off as u32 + f.value.0);
+                put_u32(b, f.value.1);
                 put_u32(b, 0);
                 put_u64(b, id);
             }
@@ -337,7 +337,8 @@ pub fn apply_commands(conn: &mut Connection, cmds: &[u8], results: &mut Vec<u8>)
                 let mut total = 0usize;
                 for i in 0..count {
                     let e = 16 + i * 8;
-                    total += get_u32(rec, e) as usize + (get_u32(rec, e + 4) & !cmd_flags::SENSITIVE) as usize;
+                    total +=
+                        get_u32(rec, e) as usize + (get_u32(rec, e + 4) & !cmd_flags::SENSITIVE) as usize;
                 }
                 need(entries_end + total)?;
                 let fields = HeaderFields { rec, entry: 16, data: entries_end, left: count };
@@ -499,20 +500,63 @@ impl CommandWriter {
 /// A decoded event record (for Rust callers and tests; the JVM reads the bytes directly).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event<'a> {
-    Headers { stream_id: u32, flags: u16, fields: Vec<DecodedField<'a>> },
-    Data { stream_id: u32, end_stream: bool, offset: u32, len: u32 },
-    Reset { stream_id: u32, code: ErrorCode, by_goaway: bool },
-    WindowOpened { stream_id: u32, available: u32 },
-    GoAway { last_stream_id: u32, code: ErrorCode, debug_off: u32, debug_len: u32 },
-    PingAck { payload: [u8; 8] },
-    Settings { max_frame_size: u32, max_concurrent_streams: u32, initial_window_size: u32, max_header_list_size: u32, header_table_size: u32, connect_protocol: bool },
+    Headers {
+        stream_id: u32,
+        flags: u16,
+        fields: Vec<DecodedField<'a>>,
+    },
+    Data {
+        stream_id: u32,
+        end_stream: bool,
+        offset: u32,
+        len: u32,
+    },
+    Reset {
+        stream_id: u32,
+        code: ErrorCode,
+        by_goaway: bool,
+    },
+    WindowOpened {
+        stream_id: u32,
+        available: u32,
+    },
+    GoAway {
+        last_stream_id: u32,
+        code: ErrorCode,
+        debug_off: u32,
+        debug_len: u32,
+    },
+    PingAck {
+        payload: [u8; 8],
+    },
+    Settings {
+        max_frame_size: u32,
+        max_concurrent_streams: u32,
+        initial_window_size: u32,
+        max_header_list_size: u32,
+        header_table_size: u32,
+        connect_protocol: bool,
+    },
     SettingsAcked,
-    ConnectionError { last_stream_id: u32, code: ErrorCode, reason: &'a str },
-    StreamError { stream_id: u32, code: ErrorCode, reason: &'a str },
+    ConnectionError {
+        last_stream_id: u32,
+        code: ErrorCode,
+        reason: &'a str,
+    },
+    StreamError {
+        stream_id: u32,
+        code: ErrorCode,
+        reason: &'a str,
+    },
     Http1Detected,
-    Limit { limit: u32, stream_id: u32 },
+    Limit {
+        limit: u32,
+        stream_id: u32,
+    },
     Drained,
-    Unknown { kind: u16 },
+    Unknown {
+        kind: u16,
+    },
 }
 
 /// One field of a decoded HEADERS event.
@@ -595,11 +639,9 @@ pub fn events(buf: &[u8]) -> impl Iterator<Item = Event<'_>> + '_ {
                 code: ErrorCode::from_u32(u(12)),
                 reason: reason(16),
             },
-            ev::STREAM_ERROR => Event::StreamError {
-                stream_id: u(8),
-                code: ErrorCode::from_u32(u(12)),
-                reason: reason(16),
-            },
+            ev::STREAM_ERROR => {
+                Event::StreamError { stream_id: u(8), code: ErrorCode::from_u32(u(12)), reason: reason(16) }
+            }
             ev::HTTP1_DETECTED => Event::Http1Detected,
             ev::LIMIT => Event::Limit { limit: u(8), stream_id: u(12) },
             ev::DRAINED => Event::Drained,

@@ -82,12 +82,7 @@ impl RecvWindow {
     /// `advertised` is what the peer believes now; `target` what we want it to become (the
     /// caller sends the difference as a WINDOW_UPDATE, see [`RecvWindow::grow_to_target`]).
     pub fn new(advertised: u32, target: u32) -> Self {
-        RecvWindow {
-            window: i64::from(advertised),
-            target: i64::from(target),
-            held: 0,
-            unreleased: 0,
-        }
+        RecvWindow { window: i64::from(advertised), target: i64::from(target), held: 0, unreleased: 0 }
     }
 
     #[inline]

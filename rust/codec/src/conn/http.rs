@@ -21,10 +21,7 @@ fn check_field(name: &[u8], value: &[u8]) -> Result<(), Malformed> {
     if name.is_empty() {
         return Err("empty field name");
     }
-    if name
-        .iter()
-        .any(|&c| c <= 0x20 || c >= 0x7f || c == b':' || c.is_ascii_uppercase())
-    {
+    if name.iter().any(|&c| c <= 0x20 || c >= 0x7f || c == b':' || c.is_ascii_uppercase()) {
         return Err("invalid character in field name");
     }
     check_value(value)
@@ -68,9 +65,7 @@ fn parse_content_length(v: &[u8]) -> Option<u64> {
     if v.is_empty() || v.len() > 19 {
         return None;
     }
-    v.iter().try_fold(0u64, |acc, &c| {
-        c.is_ascii_digit().then(|| acc * 10 + u64::from(c - b'0'))
-    })
+    v.iter().try_fold(0u64, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u64::from(c - b'0')))
 }
 
 /// §8.3.1 request header block. `connect_protocol`: we allow RFC 8441 `:protocol`.
@@ -121,14 +116,11 @@ pub fn check_request<'a>(
         }
         match path {
             None => return Err("missing :path"),
-            Some(p) if p.is_empty() => return Err("empty :path"),
+            Some([]) => return Err("empty :path"),
             _ => {}
         }
     }
-    Ok(Message {
-        content_length,
-        status: 0,
-    })
+    Ok(Message { content_length, status: 0 })
 }
 
 /// §8.3.2 response header block.
@@ -153,10 +145,7 @@ pub fn check_response<'a>(fields: impl Iterator<Item = (&'a [u8], &'a [u8])>) ->
             check_regular(name, value, &mut content_length)?;
         }
     }
-    Ok(Message {
-        content_length,
-        status: status.ok_or("missing :status")?,
-    })
+    Ok(Message { content_length, status: status.ok_or("missing :status")? })
 }
 
 fn parse_status(v: &[u8]) -> Option<u16> {
@@ -188,7 +177,8 @@ mod tests {
         check_request(f.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())), false)
     }
 
-    const OK: &[(&str, &str)] = &[(":method", "POST"), (":scheme", "http"), (":path", "/x"), (":authority", "a")];
+    const OK: &[(&str, &str)] =
+        &[(":method", "POST"), (":scheme", "http"), (":path", "/x"), (":authority", "a")];
 
     #[test]
     fn request_rules() {
@@ -221,12 +211,16 @@ mod tests {
 
     #[test]
     fn response_and_trailers() {
-        let r = |f: &[(&'static str, &'static str)]| check_response(f.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())));
+        let r = |f: &[(&'static str, &'static str)]| {
+            check_response(f.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())))
+        };
         assert_eq!(r(&[(":status", "200")]).unwrap().status, 200);
         assert!(r(&[(":status", "20")]).is_err());
         assert!(r(&[]).is_err());
         assert!(r(&[(":status", "200"), (":path", "/")]).is_err());
-        let t = |f: &[(&'static str, &'static str)]| check_trailers(f.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())));
+        let t = |f: &[(&'static str, &'static str)]| {
+            check_trailers(f.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())))
+        };
         assert!(t(&[("grpc-status", "0")]).is_ok());
         assert!(t(&[(":status", "200")]).is_err());
     }

@@ -185,7 +185,7 @@ impl Connection {
             local_active: 0,
             max_peer_id: 0,
             next_local_id: if role == Role::Client { 1 } else { 2 },
-            decoder: hpack::Decoder::new(4_096),
+            decoder: hpack::Decoder::new(cfg.header_table_size as usize),
             encoder: hpack::Encoder::new(),
             decoded: hpack::DecodedHeaders::default(),
             hpack_limits: hpack::Limits {

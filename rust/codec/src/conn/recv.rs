@@ -7,8 +7,8 @@ use super::{Cause, Connection, GoAwaySent, Limit, PendingBlock, Phase, Role, GRA
 use crate::error::{ErrorCode, H2Error};
 use crate::event::{ev, ev_flags, write};
 use crate::frame::{
-    self, flags, kind, Continuation, Data, Frame, FrameHeader, GoAway, Headers, Ping, RstStream, Setting, Settings,
-    WindowUpdate,
+    self, flags, kind, Continuation, Data, Frame, FrameHeader, GoAway, Headers, Ping, RstStream, Setting,
+    Settings, WindowUpdate,
 };
 use crate::hpack::DecoderError;
 
@@ -115,7 +115,8 @@ impl Connection {
         } else if !s.headers_received {
             Err((ErrorCode::ProtocolError, "DATA before response headers"))
         } else if s.remaining_content != NO_CONTENT_LENGTH
-            && (u64::from(len) > s.remaining_content || (d.end_stream && u64::from(len) != s.remaining_content))
+            && (u64::from(len) > s.remaining_content
+                || (d.end_stream && u64::from(len) != s.remaining_content))
         {
             // §8.1.1: malformed.
             Err((ErrorCode::ProtocolError, "DATA length does not match content-length"))
@@ -245,6 +246,7 @@ impl Connection {
             Target::Closed
         };
         // Always decode: the peer's encoder has already updated its dynamic table (§4.3).
+        self.decoded.clear();
         let too_large = match self.decoder.decode(block, &self.hpack_limits, &mut self.decoded) {
             Ok(()) => None,
             Err(DecoderError::HeaderListTooLarge) => Some(Limit::HeaderListSize),
@@ -258,7 +260,13 @@ impl Connection {
         }
     }
 
-    fn open_peer_stream(&mut self, id: u32, end_stream: bool, self_dependent: bool, too_large: Option<Limit>) -> Result {
+    fn open_peer_stream(
+        &mut self,
+        id: u32,
+        end_stream: bool,
+        self_dependent: bool,
+        too_large: Option<Limit>,
+    ) -> Result {
         if self.role == Role::Client {
             // §8.4: servers open streams only by PUSH_PROMISE, which we disabled.
             return conn_err(ErrorCode::ProtocolError, "server-initiated stream");
@@ -322,14 +330,14 @@ impl Connection {
             return stream_err(id, ErrorCode::ProtocolError, "stream depends on itself");
         }
         let mut flags = if end_stream { ev_flags::END_STREAM } else { 0 };
-        let fields = self.decoded.iter().map(|(n, v, _)| (n, v));
+        let fields = || self.decoded.iter().map(|(n, v, _)| (n, v));
         if s.headers_received {
             // §8.1: trailers end the stream and carry no pseudo-header fields.
             if !end_stream {
                 return stream_err(id, ErrorCode::ProtocolError, "trailers without END_STREAM");
             }
             if too_large.is_none() {
-                if let Err(r) = http::check_trailers(fields) {
+                if let Err(r) = http::check_trailers(fields()) {
                     return stream_err(id, ErrorCode::ProtocolError, r);
                 }
             }
@@ -339,7 +347,7 @@ impl Connection {
             flags |= ev_flags::TRAILERS;
         } else if too_large.is_none() {
             // Client: the response (§8.3.2).
-            let m = match http::check_response(fields) {
+            let m = match http::check_response(fields()) {
                 Ok(m) => m,
                 Err(r) => return stream_err(id, ErrorCode::ProtocolError, r),
             };
@@ -478,7 +486,10 @@ impl Connection {
         let events = &mut self.events;
         self.streams.try_for_each(|s| {
             if !s.send.apply_delta(delta) {
-                return conn_err(ErrorCode::FlowControlError, "SETTINGS_INITIAL_WINDOW_SIZE overflows a window");
+                return conn_err(
+                    ErrorCode::FlowControlError,
+                    "SETTINGS_INITIAL_WINDOW_SIZE overflows a window",
+                );
             }
             if delta > 0 && s.send_blocked && s.state.can_send() && s.send.available() > 0 {
                 s.send_blocked = false;

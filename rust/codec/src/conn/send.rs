@@ -13,7 +13,12 @@ impl Connection {
     /// stream). `fields` are `(name, value, sensitive)`; sensitive fields are never indexed.
     /// 1xx responses may precede the final one. The block is split into HEADERS +
     /// CONTINUATION by the peer's SETTINGS_MAX_FRAME_SIZE.
-    pub fn send_headers<'a, I>(&mut self, stream_id: u32, fields: I, end_stream: bool) -> Result<u32, SendError>
+    pub fn send_headers<'a, I>(
+        &mut self,
+        stream_id: u32,
+        fields: I,
+        end_stream: bool,
+    ) -> Result<u32, SendError>
     where
         I: IntoIterator<Item = (&'a [u8], &'a [u8], bool)>,
     {
@@ -86,7 +91,13 @@ impl Connection {
     /// caller where its bytes `[0, accepted)` go in the output. END_STREAM is set only if all
     /// `len` octets were accepted. When less was accepted, a WINDOW_OPENED event will say when
     /// to send the rest (with a new command for the remaining bytes).
-    pub fn send_data(&mut self, stream_id: u32, len: u32, end_stream: bool, tag: u32) -> Result<u32, SendError> {
+    pub fn send_data(
+        &mut self,
+        stream_id: u32,
+        len: u32,
+        end_stream: bool,
+        tag: u32,
+    ) -> Result<u32, SendError> {
         if self.phase == Phase::Closed {
             return Err(SendError::Closed);
         }

@@ -44,10 +44,7 @@ pub struct LocalSettings {
 
 impl LocalSettings {
     pub fn new() -> LocalSettings {
-        LocalSettings {
-            initial_window_size: DEFAULT_WINDOW,
-            ack_pending_since: None,
-        }
+        LocalSettings { initial_window_size: DEFAULT_WINDOW, ack_pending_since: None }
     }
 
     /// Writes our initial SETTINGS frame. Only values that differ from the protocol's

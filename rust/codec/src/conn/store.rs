@@ -15,11 +15,7 @@ pub struct Store {
 
 impl Store {
     pub fn with_capacity(n: usize) -> Store {
-        Store {
-            slots: Vec::with_capacity(n),
-            free: Vec::with_capacity(n),
-            map: IdMap::with_capacity(n),
-        }
+        Store { slots: Vec::with_capacity(n), free: Vec::with_capacity(n), map: IdMap::with_capacity(n) }
     }
 
     #[inline]
@@ -106,11 +102,7 @@ struct IdMap {
 impl IdMap {
     fn with_capacity(n: usize) -> IdMap {
         let cap = (n.max(4) * 2).next_power_of_two();
-        IdMap {
-            keys: vec![0; cap],
-            vals: vec![0; cap],
-            len: 0,
-        }
+        IdMap { keys: vec![0; cap], vals: vec![0; cap], len: 0 }
     }
 
     #[inline]
@@ -220,10 +212,7 @@ pub struct ClosedRing {
 
 impl ClosedRing {
     pub fn new(n: usize) -> ClosedRing {
-        ClosedRing {
-            entries: vec![(0, Cause::EndStream); n.max(1)],
-            next: 0,
-        }
+        ClosedRing { entries: vec![(0, Cause::EndStream); n.max(1)], next: 0 }
     }
 
     pub fn push(&mut self, id: u32, cause: Cause) {
