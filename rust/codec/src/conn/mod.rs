@@ -526,9 +526,13 @@ impl Connection {
 }
 
 /// `Some(true)`: the bytes start like an HTTP/1.x request line (`METHOD SP`); `Some(false)`:
-/// they do not; `None`: too few bytes to tell.
+/// they do not; `None`: too few bytes to tell. `PRI` is the preface's own method (§3.4): a
+/// damaged HTTP/2 preface, not an HTTP/1 request.
 fn looks_like_http1(input: &[u8]) -> Option<bool> {
     const MAX_METHOD: usize = 16;
+    if input.starts_with(b"PRI ") {
+        return Some(false);
+    }
     for (i, &c) in input.iter().enumerate().take(MAX_METHOD + 1) {
         if c == b' ' {
             return Some(i > 0);
