@@ -94,7 +94,8 @@ impl Connection {
         if self.is_idle(id) && !self.ignored_by_goaway(id) {
             return conn_err(ErrorCode::ProtocolError, "DATA on idle stream");
         }
-        if d.flow_len == 0 && !d.end_stream {
+        if d.data.is_empty() && !d.end_stream {
+            // Netty's empty-DATA rule: padding does not make a frame useful.
             self.empty_frame()?;
         }
         // §6.9: every DATA frame counts against the connection window, whatever its stream.
