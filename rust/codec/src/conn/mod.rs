@@ -112,7 +112,7 @@ pub struct Connection {
     phase: Phase,
     now: u64,
     clock_set: bool,
-    last_frame_at: u64,
+    last_active_at: u64,
 
     local: LocalSettings,
     peer: PeerSettings,
@@ -176,7 +176,7 @@ impl Connection {
             phase: if role == Role::Server { Phase::Preface } else { Phase::FirstSettings },
             now: 0,
             clock_set: false,
-            last_frame_at: 0,
+            last_active_at: 0,
             local: LocalSettings::new(),
             peer: PeerSettings::default(),
             streams: Store::with_capacity(n),
@@ -326,7 +326,7 @@ impl Connection {
         if !self.clock_set {
             // Rebase everything stamped before the caller's clock was known.
             self.clock_set = true;
-            self.last_frame_at = now_ms;
+            self.last_active_at = now_ms;
             if self.local.ack_pending_since.is_some() {
                 self.local.ack_pending_since = Some(now_ms);
             }
@@ -347,7 +347,7 @@ impl Connection {
         if idle > 0
             && self.streams.is_empty()
             && self.goaway_sent == GoAwaySent::No
-            && now_ms.saturating_sub(self.last_frame_at) > idle
+            && now_ms.saturating_sub(self.last_active_at) > idle
         {
             self.limit(Limit::IdleTimeout, 0);
             self.goaway(ErrorCode::NoError, b"idle timeout");
@@ -378,7 +378,7 @@ impl Connection {
             let end = FRAME_HEADER_LEN + head.length as usize;
             let Some(payload) = buf.get(FRAME_HEADER_LEN..end) else { break };
             pos += end;
-            self.last_frame_at = self.now;
+            self.last_active_at = self.now;
             if let Err(e) = self.recv_frame(head, payload, input) {
                 self.on_error(e);
             }
@@ -505,6 +505,8 @@ impl Connection {
             self.peer_active -= 1;
         }
         self.closed.push(id, cause);
+        // Idle time counts from the last stream's end, not its last frame.
+        self.last_active_at = self.now;
         self.check_drained();
         true
     }
