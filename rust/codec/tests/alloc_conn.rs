@@ -135,7 +135,7 @@ fn unary_exchange_through_command_buffer_allocates_nothing() {
     let inputs = requests(&mut enc, 41, 200);
     let mut cmds = CommandWriter::default();
     let mut results = Vec::with_capacity(64);
-    let mut batch = |c: &mut Connection, cmds: &mut CommandWriter, results: &mut Vec<u8>, input: &[u8]| {
+    let batch = |c: &mut Connection, cmds: &mut CommandWriter, results: &mut Vec<u8>, input: &[u8]| {
         c.feed(input);
         let id = h2native_codec::event::get_u32(c.events(), 8);
         cmds.clear();

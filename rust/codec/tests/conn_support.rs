@@ -4,7 +4,7 @@
 use h2native_codec::conn::{Config, Connection, PREFACE};
 use h2native_codec::error::ErrorCode;
 use h2native_codec::event::{self, Event};
-use h2native_codec::frame::{self, kind, parse_frame, FrameHeader, Setting};
+use h2native_codec::frame::{self, kind, FrameHeader, Setting};
 use h2native_codec::hpack::Encoder;
 
 /// A frame as written by the connection, owned.
