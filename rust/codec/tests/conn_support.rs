@@ -92,6 +92,12 @@ pub const REQ: &[(&str, &str)] = &[
 pub const RESP: &[(&str, &str)] = &[(":status", "200"), ("content-type", "application/grpc")];
 pub const TRAILERS: &[(&str, &str)] = &[("grpc-status", "0")];
 
+impl Default for Peer {
+    fn default() -> Self {
+        Peer::new()
+    }
+}
+
 impl Peer {
     pub fn new() -> Peer {
         Peer { enc: Encoder::new(), buf: Vec::new() }
