@@ -78,6 +78,25 @@ pub(crate) fn encode_frame(kind: u8, flags: u8, stream_id: u32, payload: &[u8], 
     dst.extend_from_slice(payload);
 }
 
+/// [`encode_frame`] for the fixed-size frames (PING, RST_STREAM, WINDOW_UPDATE, PRIORITY):
+/// assembling the frame on the stack makes it a single append, which shows on small frames.
+#[inline]
+pub(crate) fn encode_small<const N: usize>(
+    kind: u8,
+    flags: u8,
+    stream_id: u32,
+    payload: [u8; N],
+    dst: &mut Vec<u8>,
+) {
+    const MAX: usize = 8;
+    debug_assert!(N <= MAX);
+    let mut f = [0; FRAME_HEADER_LEN + MAX];
+    f[..FRAME_HEADER_LEN]
+        .copy_from_slice(&FrameHeader::new(kind, flags, stream_id, N as u32).to_bytes());
+    f[FRAME_HEADER_LEN..FRAME_HEADER_LEN + N].copy_from_slice(&payload);
+    dst.extend_from_slice(&f[..FRAME_HEADER_LEN + N]);
+}
+
 /// Big-endian u32 at `b[at..at + 4]`; callers have already checked the length.
 #[inline]
 pub(crate) fn read_u32(b: &[u8], at: usize) -> u32 {

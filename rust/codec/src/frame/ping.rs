@@ -1,6 +1,6 @@
 //! PING (RFC 9113 §6.7): `Opaque Data (64)`.
 
-use super::head::encode_frame;
+use super::head::encode_small;
 use super::{flags, kind, require_connection, FrameHeader};
 use crate::error::{ErrorCode, H2Error};
 
@@ -28,5 +28,5 @@ impl Ping {
 /// Appends a PING frame; a response echoes the received payload with `ack` set.
 pub fn encode(ack: bool, payload: [u8; PAYLOAD_LEN], dst: &mut Vec<u8>) {
     let flags = if ack { flags::ACK } else { 0 };
-    encode_frame(kind::PING, flags, 0, &payload, dst);
+    encode_small(kind::PING, flags, 0, payload, dst);
 }

@@ -6,7 +6,7 @@
 //!
 //! RFC 9113 deprecates this scheme (§5.3.2) but the frames must still be parsed and checked.
 
-use super::head::{encode_frame, read_u32, STREAM_ID_MASK};
+use super::head::{encode_small, read_u32, STREAM_ID_MASK};
 use super::{kind, require_stream, FrameHeader};
 use crate::error::{ErrorCode, H2Error};
 
@@ -74,5 +74,5 @@ impl Priority {
 
 /// Appends a PRIORITY frame.
 pub fn encode(stream_id: u32, spec: PrioritySpec, dst: &mut Vec<u8>) {
-    encode_frame(kind::PRIORITY, 0, stream_id, &spec.to_bytes(), dst);
+    encode_small(kind::PRIORITY, 0, stream_id, spec.to_bytes(), dst);
 }

@@ -1,6 +1,6 @@
 //! WINDOW_UPDATE (RFC 9113 §6.9): `R (1) | Window Size Increment (31)`.
 
-use super::head::{encode_frame, read_u32, STREAM_ID_MASK};
+use super::head::{encode_small, read_u32, STREAM_ID_MASK};
 use super::{kind, FrameHeader, MAX_WINDOW_SIZE};
 use crate::error::{ErrorCode, H2Error};
 
@@ -35,5 +35,5 @@ impl WindowUpdate {
 pub fn encode(stream_id: u32, increment: u32, dst: &mut Vec<u8>) {
     debug_assert!((1..=MAX_WINDOW_SIZE).contains(&increment), "bad WINDOW_UPDATE increment");
     let payload = (increment & STREAM_ID_MASK).to_be_bytes();
-    encode_frame(kind::WINDOW_UPDATE, 0, stream_id, &payload, dst);
+    encode_small(kind::WINDOW_UPDATE, 0, stream_id, payload, dst);
 }
