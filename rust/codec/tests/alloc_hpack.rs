@@ -58,7 +58,7 @@ struct Inputs {
     sequence: Vec<String>,
 }
 
-fn grpc_request<'a>(inputs: &'a Inputs, i: usize) -> [(&'a [u8], &'a [u8], bool); 10] {
+fn grpc_request(inputs: &Inputs, i: usize) -> [(&[u8], &[u8], bool); 10] {
     [
         (b":method", b"POST", false),
         (b":scheme", b"http", false),
