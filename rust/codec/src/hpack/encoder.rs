@@ -6,6 +6,8 @@
 //! [`policy`]: values that are secret, or that rarely repeat, stay out of it so they neither
 //! leak through the table (RFC 7541 §7.1) nor evict entries that would have been reused.
 
+use std::collections::VecDeque;
+
 use super::table::dynamic::ENTRY_OVERHEAD;
 use super::table::index::{Hasher, Index};
 use super::table::{static_table, DynamicTable};
@@ -24,6 +26,9 @@ pub struct Encoder {
     by_field: Index,
     /// Dynamic entries by hash of name: name references.
     by_name: Index,
+    /// `(field hash, name hash)` per entry, newest first like the table: eviction unindexes
+    /// without rehashing.
+    hashes: VecDeque<(u32, u32)>,
     /// `(smallest, latest)` table size chosen since the last block, if it changed (§4.2).
     pending_update: Option<(usize, usize)>,
 }
@@ -42,6 +47,7 @@ impl Encoder {
             hasher: Hasher::new(),
             by_field: Index::default(),
             by_name: Index::default(),
+            hashes: VecDeque::new(),
             pending_update: None,
         }
     }
@@ -85,9 +91,13 @@ impl Encoder {
             integer::encode(st.field as usize, 7, 0x80, dst);
             return;
         }
-        let name_state = self.hasher.name(name);
-        let field_hash = Hasher::field(name_state, value);
-        if !never {
+        // Only fields we would insert can be in the dynamic table, so only they are looked up.
+        let index = !never && policy::worth_indexing(name, value, self.table.max_size());
+        // Hash only what a lookup or an insertion needs.
+        let name_state = if index || st.name == 0 { self.hasher.name(name) } else { 0 };
+        let mut field_hash = 0;
+        if index {
+            field_hash = Hasher::field(name_state, value);
             if let Some(pos) = self.find_field(field_hash, name, value) {
                 integer::encode(static_table::LEN + 1 + pos, 7, 0x80, dst);
                 return;
@@ -102,7 +112,7 @@ impl Encoder {
         };
         if never {
             literal(0x10, 4, name_index, name, value, dst);
-        } else if policy::worth_indexing(name, value, self.table.max_size()) {
+        } else if index {
             literal(0x40, 6, name_index, name, value, dst);
             self.insert(name, value, name_hash, field_hash);
         } else {
@@ -112,6 +122,9 @@ impl Encoder {
 
     #[inline]
     fn find_field(&self, hash: u32, name: &[u8], value: &[u8]) -> Option<usize> {
+        if self.table.len() == 0 {
+            return None;
+        }
         let table = &self.table;
         let id = self.by_field.find(hash, |id| {
             table.position_of(id).and_then(|p| table.get(p)).is_some_and(|(n, v, _)| n == name && v == value)
@@ -121,6 +134,9 @@ impl Encoder {
 
     #[inline]
     fn find_name(&self, hash: u32, name: &[u8]) -> Option<usize> {
+        if self.table.len() == 0 {
+            return None;
+        }
         let table = &self.table;
         let id = self.by_name.find(hash, |id| {
             table.position_of(id).and_then(|p| table.get(p)).is_some_and(|(n, _, _)| n == name)
@@ -129,17 +145,18 @@ impl Encoder {
     }
 
     fn insert(&mut self, name: &[u8], value: &[u8], name_hash: u32, field_hash: u32) {
-        let (by_field, by_name, hasher) = (&mut self.by_field, &mut self.by_name, self.hasher);
-        let id = self.table.insert(name, value, |id, n, v| unindex(by_field, by_name, hasher, id, n, v));
+        let (by_field, by_name, hashes) = (&mut self.by_field, &mut self.by_name, &mut self.hashes);
+        let id = self.table.insert(name, value, |id, _, _| unindex(by_field, by_name, hashes, id));
         if let Some(id) = id {
             self.by_field.insert(field_hash, id);
             self.by_name.insert(name_hash, id);
+            self.hashes.push_front((field_hash, name_hash));
         }
     }
 
     fn resize(&mut self, max_size: usize) {
-        let (by_field, by_name, hasher) = (&mut self.by_field, &mut self.by_name, self.hasher);
-        self.table.set_max_size(max_size, |id, n, v| unindex(by_field, by_name, hasher, id, n, v));
+        let (by_field, by_name, hashes) = (&mut self.by_field, &mut self.by_name, &mut self.hashes);
+        self.table.set_max_size(max_size, |id, _, _| unindex(by_field, by_name, hashes, id));
     }
 
     /// The dynamic table's current maximum size (after pending updates are sent).
@@ -157,10 +174,12 @@ impl Encoder {
     }
 }
 
-fn unindex(by_field: &mut Index, by_name: &mut Index, hasher: Hasher, id: u64, name: &[u8], value: &[u8]) {
-    let name_state = hasher.name(name);
-    by_field.remove(Hasher::field(name_state, value), id);
-    by_name.remove(Hasher::finish(name_state), id);
+/// Drops the oldest entry, being evicted, from both indices.
+fn unindex(by_field: &mut Index, by_name: &mut Index, hashes: &mut VecDeque<(u32, u32)>, id: u64) {
+    if let Some((field_hash, name_hash)) = hashes.pop_back() {
+        by_field.remove(field_hash, id);
+        by_name.remove(name_hash, id);
+    }
 }
 
 /// Appends a literal representation: `flags` and `prefix_bits` select §6.2.1/.2/.3.

@@ -47,6 +47,22 @@ pub(crate) fn read<'a>(buf: &'a [u8], pos: &mut usize) -> Result<RawString<'a>, 
 /// Appends `s` as a string literal, Huffman-coded only when that is strictly shorter.
 #[inline]
 pub(crate) fn encode(s: &[u8], dst: &mut Vec<u8>) {
+    if s.len() < 0x7f {
+        // One pass: both lengths fit the one-octet prefix, so code first behind a placeholder
+        // and fall back to the raw octets if that was not shorter.
+        let at = dst.len();
+        dst.push(0);
+        huffman::encode(s, dst);
+        let huffman_len = dst.len() - at - 1;
+        if huffman_len < s.len() {
+            dst[at] = 0x80 | huffman_len as u8;
+        } else {
+            dst.truncate(at);
+            dst.push(s.len() as u8);
+            dst.extend_from_slice(s);
+        }
+        return;
+    }
     let huffman_len = huffman::encoded_len(s);
     if huffman_len < s.len() {
         integer::encode(huffman_len, 7, 0x80, dst);
@@ -63,7 +79,17 @@ mod tests {
 
     #[test]
     fn round_trip_and_choice() {
-        for s in [&b""[..], b"a", b"custom-key", b"\x00\x01\x02\xff\xfe", &[b'x'; 300]] {
+        let long_binary: Vec<u8> = (0..=255).collect();
+        for s in [
+            &b""[..],
+            b"a",
+            b"custom-key",
+            b"\x00\x01\x02\xff\xfe",
+            &[b'x'; 300],
+            &[b'x'; 126],
+            &[b'x'; 127],
+            &long_binary,
+        ] {
             let mut wire = Vec::new();
             encode(s, &mut wire);
             let huffman = wire[0] & 0x80 != 0;

@@ -255,7 +255,6 @@ pub(crate) fn encoded_len(src: &[u8]) -> usize {
 
 /// Appends the Huffman encoding of `src` to `dst`, padded with the most significant bits of EOS.
 pub(crate) fn encode(src: &[u8], dst: &mut Vec<u8>) {
-    dst.reserve(encoded_len(src));
     let mut acc = 0u64; // low `bits` bits are pending output
     let mut bits = 0u32;
     for &b in src {

@@ -130,10 +130,13 @@ impl DynamicTable {
 
     /// Drops the dead prefix of the arena once it is at least as large as the table size.
     fn compact(&mut self) {
-        let live_start = match self.entries.back() {
-            Some(oldest) => oldest.pos - self.base,
-            None => self.arena.len(),
+        let Some(oldest) = self.entries.back() else {
+            // Empty table: restart at the front for free.
+            self.base += self.arena.len();
+            self.arena.clear();
+            return;
         };
+        let live_start = oldest.pos - self.base;
         if live_start > 0 && live_start >= self.max_size {
             self.arena.copy_within(live_start.., 0);
             self.arena.truncate(self.arena.len() - live_start);

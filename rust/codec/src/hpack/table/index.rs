@@ -106,42 +106,61 @@ impl Index {
     }
 }
 
-/// Hashes octet strings for the index: a multiply-rotate hash over 8-octet words, seeded per
+/// Hashes octet strings for the index: a folded 64×64→128-bit multiply per 16 octets (the
+/// wyhash/foldhash construction), short strings read as two overlapping words, seeded per
 /// encoder so that a peer who controls header values cannot aim collisions at us.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Hasher {
     seed: u64,
 }
 
-const K: u64 = 0x9e37_79b9_7f4a_7c15;
+const K1: u64 = 0x9e37_79b9_7f4a_7c15;
+const K2: u64 = 0xa076_1d64_78bd_642f;
+
+#[inline]
+fn fold(a: u64, b: u64) -> u64 {
+    let m = (a as u128).wrapping_mul(b as u128);
+    (m as u64) ^ ((m >> 64) as u64)
+}
+
+#[inline]
+fn word(s: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(s[at..at + 8].try_into().unwrap())
+}
+
+#[inline]
+fn half(s: &[u8], at: usize) -> u64 {
+    u32::from_le_bytes(s[at..at + 4].try_into().unwrap()) as u64
+}
 
 impl Hasher {
     pub(crate) fn new() -> Self {
-        use std::hash::{BuildHasher, Hash, Hasher as _};
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        0u8.hash(&mut h);
-        Self { seed: h.finish() }
-    }
-
-    #[inline]
-    fn mix(h: u64, word: u64) -> u64 {
-        (h.rotate_left(5) ^ word).wrapping_mul(K)
+        use std::hash::BuildHasher;
+        // std's per-process random keys; no allocation, no extra dependency.
+        Self { seed: std::collections::hash_map::RandomState::new().hash_one(0u8) }
     }
 
     #[inline]
     fn bytes(mut h: u64, s: &[u8]) -> u64 {
-        let mut chunks = s.chunks_exact(8);
-        for c in &mut chunks {
-            h = Self::mix(h, u64::from_le_bytes(c.try_into().unwrap()));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            h = Self::mix(h, u64::from_le_bytes(w));
-        }
+        let len = s.len();
+        let (a, b) = if len > 16 {
+            let mut at = 0;
+            while at + 16 < len {
+                h = fold(word(s, at) ^ h, word(s, at + 8) ^ K1);
+                at += 16;
+            }
+            (word(s, len - 16), word(s, len - 8))
+        } else if len >= 8 {
+            (word(s, 0), word(s, len - 8))
+        } else if len >= 4 {
+            (half(s, 0), half(s, len - 4))
+        } else if len > 0 {
+            ((s[0] as u64) << 16 | (s[len / 2] as u64) << 8 | s[len - 1] as u64, 0)
+        } else {
+            (0, 0)
+        };
         // The length separates "ab"+"c" from "a"+"bc" when strings are chained.
-        Self::mix(h, s.len() as u64)
+        fold(a ^ h, b ^ K2 ^ len as u64)
     }
 
     /// Hash state after the name; feed it to [`Self::finish`] or [`Self::field`].
@@ -152,12 +171,12 @@ impl Hasher {
 
     #[inline]
     pub(crate) fn field(name_state: u64, value: &[u8]) -> u32 {
-        Self::finish(Self::bytes(name_state, value))
+        Self::finish(Self::bytes(name_state ^ K1, value))
     }
 
     #[inline]
     pub(crate) fn finish(state: u64) -> u32 {
-        (state >> 32) as u32
+        (state ^ (state >> 32)) as u32
     }
 }
 
@@ -188,7 +207,7 @@ mod tests {
     #[test]
     fn fifo_churn_keeps_every_live_id_findable() {
         let mut idx = Index::default();
-        let hash = |id: u64| (id.wrapping_mul(K) >> 40) as u32;
+        let hash = |id: u64| (id.wrapping_mul(K1) >> 40) as u32;
         for id in 0..10_000u64 {
             idx.insert(hash(id), id);
             if id >= 50 {
@@ -201,6 +220,20 @@ mod tests {
             }
         }
         assert!(idx.slots.len() <= 128);
+    }
+
+    #[test]
+    fn hash_spreads_similar_strings() {
+        let h = Hasher::new();
+        let mut seen = std::collections::HashSet::new();
+        for len in 0..40 {
+            for b in 0..=255u8 {
+                let s = vec![b; len];
+                seen.insert(Hasher::finish(h.name(&s)) & 0xffff);
+            }
+        }
+        // 10240 strings into 65536 buckets: expect very few collisions.
+        assert!(seen.len() > 9000, "{}", seen.len());
     }
 
     #[test]
