@@ -38,14 +38,21 @@ fn small_mix(stream_id: u32, body: &[u8], dst: &mut Vec<u8>) {
     data::encode(stream_id, &body[..200], true, dst);
     window_update::encode(0, 264, dst);
     window_update::encode(stream_id, 264, dst);
-    ping::encode(false, stream_id.to_be_bytes().repeat(2).try_into().unwrap(), dst);
+    ping::encode(
+        false,
+        stream_id.to_be_bytes().repeat(2).try_into().unwrap(),
+        dst,
+    );
     headers::encode(stream_id, &BLOCK[..8], true, true, None, dst);
     rst_stream::encode(stream_id, h2native_codec::error::ErrorCode::Cancel, dst);
 }
 const SMALL_MIX_FRAMES: usize = 8;
 
 fn bench(c: &mut Criterion) {
-    let body: Vec<u8> = (0..=255).cycle().take(DEFAULT_MAX_FRAME_SIZE as usize).collect();
+    let body: Vec<u8> = (0..=255)
+        .cycle()
+        .take(DEFAULT_MAX_FRAME_SIZE as usize)
+        .collect();
 
     // 64 full-size DATA frames: 1 MiB of payload.
     let mut bulk = Vec::new();
@@ -64,7 +71,9 @@ fn bench(c: &mut Criterion) {
     let n = requests as usize * SMALL_MIX_FRAMES;
     assert_eq!(demux(&mixed).unwrap().0, n);
     g.throughput(Throughput::Elements(n as u64));
-    g.bench_function("small_mix", |b| b.iter(|| demux(black_box(&mixed)).unwrap()));
+    g.bench_function("small_mix", |b| {
+        b.iter(|| demux(black_box(&mixed)).unwrap())
+    });
     g.finish();
 
     let mut g = c.benchmark_group("encode");

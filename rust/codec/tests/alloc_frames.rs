@@ -51,7 +51,11 @@ fn allocations(f: impl FnOnce()) -> usize {
     ALLOCS.with(Cell::get) - before
 }
 
-const SPEC: PrioritySpec = PrioritySpec { dependency: 1, exclusive: true, weight: 15 };
+const SPEC: PrioritySpec = PrioritySpec {
+    dependency: 1,
+    exclusive: true,
+    weight: 15,
+};
 const SETTINGS: [Setting; 8] = [
     Setting::HeaderTableSize(4096),
     Setting::EnablePush(false),
@@ -109,9 +113,16 @@ fn parse_all(buf: &[u8]) -> usize {
 #[test]
 fn frame_layer_does_not_allocate() {
     // The counter works: a deliberate allocation is seen.
-    assert_eq!(allocations(|| drop(black_box(Vec::<u8>::with_capacity(16)))), 1);
+    assert_eq!(
+        allocations(|| drop(black_box(Vec::<u8>::with_capacity(16)))),
+        1
+    );
     let mut grown = Vec::<u8>::with_capacity(1);
-    assert_eq!(allocations(|| grown.reserve(black_box(4096))), 1, "realloc is counted");
+    assert_eq!(
+        allocations(|| grown.reserve(black_box(4096))),
+        1,
+        "realloc is counted"
+    );
 
     // Setup may allocate.
     let payload: Vec<u8> = (0..=255).cycle().take(1000).collect();
@@ -139,7 +150,11 @@ fn frame_layer_does_not_allocate() {
 
     // Parse: every frame type, many times over; then errors, which are Copy values.
     let mut frames = 0;
-    assert_eq!(allocations(|| frames = parse_all(&wire)), 0, "parse allocated");
+    assert_eq!(
+        allocations(|| frames = parse_all(&wire)),
+        0,
+        "parse allocated"
+    );
     assert!(frames > 50 * 20, "{frames}");
     assert_eq!(
         allocations(|| {

@@ -26,7 +26,10 @@ fn cat(a: Vec<u8>, b: &[u8]) -> Vec<u8> {
 
 #[test]
 fn data() {
-    assert_eq!(enc(|d| data::encode(1, b"abc", false, d)), cat(head(3, 0, 0, 1), b"abc"));
+    assert_eq!(
+        enc(|d| data::encode(1, b"abc", false, d)),
+        cat(head(3, 0, 0, 1), b"abc")
+    );
     assert_eq!(enc(|d| data::encode(3, b"", true, d)), head(0, 0, 1, 3));
 }
 
@@ -42,19 +45,32 @@ fn data_header_alone_then_payload_equals_whole_frame() {
 fn data_padded() {
     assert_eq!(
         enc(|d| data::encode_padded(1, b"ab", true, 3, d)),
-        cat(head(6, 0, flags::PADDED | flags::END_STREAM, 1), b"\x03ab\0\0\0")
+        cat(
+            head(6, 0, flags::PADDED | flags::END_STREAM, 1),
+            b"\x03ab\0\0\0"
+        )
     );
     // pad_len 0 still carries the Pad Length octet.
-    assert_eq!(enc(|d| data::encode_padded(1, b"", false, 0, d)), cat(head(1, 0, flags::PADDED, 1), b"\0"));
+    assert_eq!(
+        enc(|d| data::encode_padded(1, b"", false, 0, d)),
+        cat(head(1, 0, flags::PADDED, 1), b"\0")
+    );
 }
 
 #[test]
 fn headers() {
     assert_eq!(
         enc(|d| headers::encode(1, b"\x82", true, true, None, d)),
-        cat(head(1, 1, flags::END_STREAM | flags::END_HEADERS, 1), b"\x82")
+        cat(
+            head(1, 1, flags::END_STREAM | flags::END_HEADERS, 1),
+            b"\x82"
+        )
     );
-    let spec = PrioritySpec { dependency: 3, exclusive: true, weight: 200 };
+    let spec = PrioritySpec {
+        dependency: 3,
+        exclusive: true,
+        weight: 200,
+    };
     assert_eq!(
         enc(|d| headers::encode(5, b"\x82", false, false, Some(spec), d)),
         cat(head(6, 1, flags::PRIORITY, 5), b"\x80\0\0\x03\xc8\x82")
@@ -63,11 +79,20 @@ fn headers() {
 
 #[test]
 fn headers_padded() {
-    let spec = PrioritySpec { dependency: 0, exclusive: false, weight: 15 };
+    let spec = PrioritySpec {
+        dependency: 0,
+        exclusive: false,
+        weight: 15,
+    };
     assert_eq!(
         enc(|d| headers::encode_padded(7, b"\x82\x84", false, true, Some(spec), 2, d)),
         cat(
-            head(10, 1, flags::PADDED | flags::PRIORITY | flags::END_HEADERS, 7),
+            head(
+                10,
+                1,
+                flags::PADDED | flags::PRIORITY | flags::END_HEADERS,
+                7
+            ),
             b"\x02\0\0\0\0\x0f\x82\x84\0\0"
         )
     );
@@ -79,11 +104,25 @@ fn headers_padded() {
 
 #[test]
 fn priority() {
-    let spec = PrioritySpec { dependency: 0x7fff_ffff, exclusive: false, weight: 0 };
-    assert_eq!(enc(|d| priority::encode(9, spec, d)), cat(head(5, 2, 0, 9), b"\x7f\xff\xff\xff\0"));
+    let spec = PrioritySpec {
+        dependency: 0x7fff_ffff,
+        exclusive: false,
+        weight: 0,
+    };
+    assert_eq!(
+        enc(|d| priority::encode(9, spec, d)),
+        cat(head(5, 2, 0, 9), b"\x7f\xff\xff\xff\0")
+    );
     // The dependency's top bit is the E flag's place: it is masked, not leaked.
-    let spec = PrioritySpec { dependency: 0x8000_0001, exclusive: false, weight: 1 };
-    assert_eq!(enc(|d| priority::encode(9, spec, d)), cat(head(5, 2, 0, 9), b"\0\0\0\x01\x01"));
+    let spec = PrioritySpec {
+        dependency: 0x8000_0001,
+        exclusive: false,
+        weight: 1,
+    };
+    assert_eq!(
+        enc(|d| priority::encode(9, spec, d)),
+        cat(head(5, 2, 0, 9), b"\0\0\0\x01\x01")
+    );
 }
 
 #[test]
@@ -140,8 +179,14 @@ fn push_promise() {
 
 #[test]
 fn ping() {
-    assert_eq!(enc(|d| ping::encode(false, *b"abcdefgh", d)), cat(head(8, 6, 0, 0), b"abcdefgh"));
-    assert_eq!(enc(|d| ping::encode(true, [0; 8], d)), cat(head(8, 6, flags::ACK, 0), &[0; 8]));
+    assert_eq!(
+        enc(|d| ping::encode(false, *b"abcdefgh", d)),
+        cat(head(8, 6, 0, 0), b"abcdefgh")
+    );
+    assert_eq!(
+        enc(|d| ping::encode(true, [0; 8], d)),
+        cat(head(8, 6, flags::ACK, 0), &[0; 8])
+    );
 }
 
 #[test]
@@ -150,12 +195,18 @@ fn goaway() {
         enc(|d| goaway::encode(0x8000_0007, ErrorCode::EnhanceYourCalm, b"calm", d)),
         cat(head(12, 7, 0, 0), b"\0\0\0\x07\0\0\0\x0bcalm")
     );
-    assert_eq!(enc(|d| goaway::encode(0, ErrorCode::NoError, b"", d)), cat(head(8, 7, 0, 0), &[0; 8]));
+    assert_eq!(
+        enc(|d| goaway::encode(0, ErrorCode::NoError, b"", d)),
+        cat(head(8, 7, 0, 0), &[0; 8])
+    );
 }
 
 #[test]
 fn window_update() {
-    assert_eq!(enc(|d| window_update::encode(0, 65_535, d)), cat(head(4, 8, 0, 0), b"\0\0\xff\xff"));
+    assert_eq!(
+        enc(|d| window_update::encode(0, 65_535, d)),
+        cat(head(4, 8, 0, 0), b"\0\0\xff\xff")
+    );
     assert_eq!(
         enc(|d| window_update::encode(1, MAX_WINDOW_SIZE, d)),
         cat(head(4, 8, 0, 1), b"\x7f\xff\xff\xff")
@@ -168,7 +219,10 @@ fn continuation() {
         enc(|d| continuation::encode(1, b"\x84", true, d)),
         cat(head(1, 9, flags::END_HEADERS, 1), b"\x84")
     );
-    assert_eq!(enc(|d| continuation::encode(1, b"", false, d)), head(0, 9, 0, 1));
+    assert_eq!(
+        enc(|d| continuation::encode(1, b"", false, d)),
+        head(0, 9, 0, 1)
+    );
 }
 
 #[test]
@@ -195,7 +249,12 @@ fn frames(buf: &[u8]) -> Vec<(u8, u8, u32, Vec<u8>)> {
     while !rest.is_empty() {
         let h = FrameHeader::parse(rest).unwrap();
         let end = FRAME_HEADER_LEN + h.length as usize;
-        out.push((h.kind, h.flags, h.stream_id, rest[FRAME_HEADER_LEN..end].to_vec()));
+        out.push((
+            h.kind,
+            h.flags,
+            h.stream_id,
+            rest[FRAME_HEADER_LEN..end].to_vec(),
+        ));
         rest = &rest[end..];
     }
     out
@@ -206,7 +265,12 @@ fn block_that_fits_is_one_headers_frame() {
     let b = enc(|d| headers::encode_block(1, b"0123456789", true, 10, d));
     assert_eq!(
         frames(&b),
-        [(kind::HEADERS, flags::END_HEADERS | flags::END_STREAM, 1, b"0123456789".to_vec())]
+        [(
+            kind::HEADERS,
+            flags::END_HEADERS | flags::END_STREAM,
+            1,
+            b"0123456789".to_vec()
+        )]
     );
 }
 
@@ -225,7 +289,12 @@ fn large_block_is_split_into_continuations() {
         [
             (kind::HEADERS, flags::END_STREAM, 5, block[..16].to_vec()),
             (kind::CONTINUATION, 0, 5, block[16..32].to_vec()),
-            (kind::CONTINUATION, flags::END_HEADERS, 5, block[32..].to_vec()),
+            (
+                kind::CONTINUATION,
+                flags::END_HEADERS,
+                5,
+                block[32..].to_vec()
+            ),
         ]
     );
 }
@@ -238,7 +307,12 @@ fn block_of_exact_multiple_has_no_empty_trailing_frame() {
         frames(&b),
         [
             (kind::HEADERS, 0, 5, block[..16].to_vec()),
-            (kind::CONTINUATION, flags::END_HEADERS, 5, block[16..].to_vec()),
+            (
+                kind::CONTINUATION,
+                flags::END_HEADERS,
+                5,
+                block[16..].to_vec()
+            ),
         ]
     );
 }

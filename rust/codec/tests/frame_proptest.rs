@@ -72,12 +72,31 @@ enum Case {
 impl Case {
     fn encode(&self, dst: &mut Vec<u8>) {
         match self {
-            Case::Data { stream_id, payload, end_stream, pad } => match pad {
+            Case::Data {
+                stream_id,
+                payload,
+                end_stream,
+                pad,
+            } => match pad {
                 None => data::encode(*stream_id, payload, *end_stream, dst),
                 Some(p) => data::encode_padded(*stream_id, payload, *end_stream, *p, dst),
             },
-            Case::Headers { stream_id, fragment, end_stream, end_headers, priority, pad } => match pad {
-                None => headers::encode(*stream_id, fragment, *end_stream, *end_headers, *priority, dst),
+            Case::Headers {
+                stream_id,
+                fragment,
+                end_stream,
+                end_headers,
+                priority,
+                pad,
+            } => match pad {
+                None => headers::encode(
+                    *stream_id,
+                    fragment,
+                    *end_stream,
+                    *end_headers,
+                    *priority,
+                    dst,
+                ),
                 Some(p) => headers::encode_padded(
                     *stream_id,
                     fragment,
@@ -93,22 +112,48 @@ impl Case {
                 rst_stream::encode(*stream_id, ErrorCode::from_u32(*code), dst)
             }
             Case::Settings { ack: true, .. } => settings::encode_ack(dst),
-            Case::Settings { ack: false, settings } => settings::encode(settings, dst),
-            Case::PushPromise { stream_id, promised, fragment, end_headers, pad } => match pad {
+            Case::Settings {
+                ack: false,
+                settings,
+            } => settings::encode(settings, dst),
+            Case::PushPromise {
+                stream_id,
+                promised,
+                fragment,
+                end_headers,
+                pad,
+            } => match pad {
                 None => push_promise::encode(*stream_id, *promised, fragment, *end_headers, dst),
-                Some(p) => {
-                    push_promise::encode_padded(*stream_id, *promised, fragment, *end_headers, *p, dst)
-                }
+                Some(p) => push_promise::encode_padded(
+                    *stream_id,
+                    *promised,
+                    fragment,
+                    *end_headers,
+                    *p,
+                    dst,
+                ),
             },
             Case::Ping { ack, payload } => ping::encode(*ack, *payload, dst),
-            Case::GoAway { last_stream_id, code, debug } => {
-                goaway::encode(*last_stream_id, ErrorCode::from_u32(*code), debug, dst)
-            }
-            Case::WindowUpdate { stream_id, increment } => window_update::encode(*stream_id, *increment, dst),
-            Case::Continuation { stream_id, fragment, end_headers } => {
-                continuation::encode(*stream_id, fragment, *end_headers, dst)
-            }
-            Case::Unknown { kind, flags, stream_id, payload } => {
+            Case::GoAway {
+                last_stream_id,
+                code,
+                debug,
+            } => goaway::encode(*last_stream_id, ErrorCode::from_u32(*code), debug, dst),
+            Case::WindowUpdate {
+                stream_id,
+                increment,
+            } => window_update::encode(*stream_id, *increment, dst),
+            Case::Continuation {
+                stream_id,
+                fragment,
+                end_headers,
+            } => continuation::encode(*stream_id, fragment, *end_headers, dst),
+            Case::Unknown {
+                kind,
+                flags,
+                stream_id,
+                payload,
+            } => {
                 FrameHeader::new(*kind, *flags, *stream_id, payload.len() as u32).encode(dst);
                 dst.extend_from_slice(payload);
             }
@@ -119,13 +164,35 @@ impl Case {
     fn check(&self, f: &Frame<'_>) {
         let pad_cost = |pad: &Option<u8>| pad.map_or(0, |p| 1 + u32::from(p));
         match (self, f) {
-            (Case::Data { stream_id, payload, end_stream, pad }, _) => {
+            (
+                Case::Data {
+                    stream_id,
+                    payload,
+                    end_stream,
+                    pad,
+                },
+                _,
+            ) => {
                 let flow_len = payload.len() as u32 + pad_cost(pad);
-                let expected =
-                    Data { stream_id: *stream_id, end_stream: *end_stream, data: payload, flow_len };
+                let expected = Data {
+                    stream_id: *stream_id,
+                    end_stream: *end_stream,
+                    data: payload,
+                    flow_len,
+                };
                 assert_eq!(f, &Frame::Data(expected));
             }
-            (Case::Headers { stream_id, fragment, end_stream, end_headers, priority, .. }, _) => {
+            (
+                Case::Headers {
+                    stream_id,
+                    fragment,
+                    end_stream,
+                    end_headers,
+                    priority,
+                    ..
+                },
+                _,
+            ) => {
                 let expected = Headers {
                     stream_id: *stream_id,
                     end_stream: *end_stream,
@@ -136,7 +203,13 @@ impl Case {
                 assert_eq!(f, &Frame::Headers(expected));
             }
             (Case::Priority { stream_id, spec }, _) => {
-                assert_eq!(f, &Frame::Priority(Priority { stream_id: *stream_id, spec: *spec }))
+                assert_eq!(
+                    f,
+                    &Frame::Priority(Priority {
+                        stream_id: *stream_id,
+                        spec: *spec
+                    })
+                )
             }
             (Case::RstStream { stream_id, code }, _) => assert_eq!(
                 f,
@@ -150,7 +223,16 @@ impl Case {
                 assert_eq!(s.len(), settings.len());
                 assert!(s.iter().eq(settings.iter().copied()));
             }
-            (Case::PushPromise { stream_id, promised, fragment, end_headers, .. }, _) => assert_eq!(
+            (
+                Case::PushPromise {
+                    stream_id,
+                    promised,
+                    fragment,
+                    end_headers,
+                    ..
+                },
+                _,
+            ) => assert_eq!(
                 f,
                 &Frame::PushPromise(PushPromise {
                     stream_id: *stream_id,
@@ -160,9 +242,22 @@ impl Case {
                 })
             ),
             (Case::Ping { ack, payload }, _) => {
-                assert_eq!(f, &Frame::Ping(Ping { ack: *ack, payload: *payload }))
+                assert_eq!(
+                    f,
+                    &Frame::Ping(Ping {
+                        ack: *ack,
+                        payload: *payload
+                    })
+                )
             }
-            (Case::GoAway { last_stream_id, code, debug }, _) => assert_eq!(
+            (
+                Case::GoAway {
+                    last_stream_id,
+                    code,
+                    debug,
+                },
+                _,
+            ) => assert_eq!(
                 f,
                 &Frame::GoAway(GoAway {
                     last_stream_id: *last_stream_id,
@@ -170,11 +265,27 @@ impl Case {
                     debug_data: debug,
                 })
             ),
-            (Case::WindowUpdate { stream_id, increment }, _) => assert_eq!(
+            (
+                Case::WindowUpdate {
+                    stream_id,
+                    increment,
+                },
+                _,
+            ) => assert_eq!(
                 f,
-                &Frame::WindowUpdate(WindowUpdate { stream_id: *stream_id, increment: *increment })
+                &Frame::WindowUpdate(WindowUpdate {
+                    stream_id: *stream_id,
+                    increment: *increment
+                })
             ),
-            (Case::Continuation { stream_id, fragment, end_headers }, _) => assert_eq!(
+            (
+                Case::Continuation {
+                    stream_id,
+                    fragment,
+                    end_headers,
+                },
+                _,
+            ) => assert_eq!(
                 f,
                 &Frame::Continuation(Continuation {
                     stream_id: *stream_id,
@@ -182,7 +293,15 @@ impl Case {
                     fragment,
                 })
             ),
-            (Case::Unknown { kind, flags, stream_id, payload }, _) => assert_eq!(
+            (
+                Case::Unknown {
+                    kind,
+                    flags,
+                    stream_id,
+                    payload,
+                },
+                _,
+            ) => assert_eq!(
                 f,
                 &Frame::Unknown(FrameHeader {
                     length: payload.len() as u32,
@@ -209,10 +328,12 @@ fn bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn spec() -> impl Strategy<Value = PrioritySpec> {
-    (any_id(), any::<bool>(), any::<u8>()).prop_map(|(dependency, exclusive, weight)| PrioritySpec {
-        dependency,
-        exclusive,
-        weight,
+    (any_id(), any::<bool>(), any::<u8>()).prop_map(|(dependency, exclusive, weight)| {
+        PrioritySpec {
+            dependency,
+            exclusive,
+            weight,
+        }
     })
 }
 
@@ -241,27 +362,60 @@ fn case() -> impl Strategy<Value = Case> {
     let pad = proptest::option::of(any::<u8>());
     prop_oneof![
         (stream_id(), bytes(300), any::<bool>(), pad.clone()).prop_map(
-            |(stream_id, payload, end_stream, pad)| { Case::Data { stream_id, payload, end_stream, pad } }
-        ),
-        (stream_id(), bytes(100), any::<bool>(), any::<bool>(), pad.clone()).prop_map(
-            |(stream_id, fragment, end_stream, end_headers, pad)| {
-                Case::Headers { stream_id, fragment, end_stream, end_headers, priority: None, pad }
+            |(stream_id, payload, end_stream, pad)| {
+                Case::Data {
+                    stream_id,
+                    payload,
+                    end_stream,
+                    pad,
+                }
             }
         ),
-        (id_and_spec(), bytes(100), any::<bool>(), any::<bool>(), pad.clone()).prop_map(
-            |((stream_id, spec), fragment, end_stream, end_headers, pad)| Case::Headers {
-                stream_id,
-                fragment,
-                end_stream,
-                end_headers,
-                priority: Some(spec),
-                pad,
-            }
-        ),
+        (
+            stream_id(),
+            bytes(100),
+            any::<bool>(),
+            any::<bool>(),
+            pad.clone()
+        )
+            .prop_map(|(stream_id, fragment, end_stream, end_headers, pad)| {
+                Case::Headers {
+                    stream_id,
+                    fragment,
+                    end_stream,
+                    end_headers,
+                    priority: None,
+                    pad,
+                }
+            }),
+        (
+            id_and_spec(),
+            bytes(100),
+            any::<bool>(),
+            any::<bool>(),
+            pad.clone()
+        )
+            .prop_map(
+                |((stream_id, spec), fragment, end_stream, end_headers, pad)| Case::Headers {
+                    stream_id,
+                    fragment,
+                    end_stream,
+                    end_headers,
+                    priority: Some(spec),
+                    pad,
+                }
+            ),
         id_and_spec().prop_map(|(stream_id, spec)| Case::Priority { stream_id, spec }),
-        (stream_id(), any::<u32>()).prop_map(|(stream_id, code)| Case::RstStream { stream_id, code }),
-        Just(Case::Settings { ack: true, settings: vec![] }),
-        vec(setting(), 0..12).prop_map(|settings| Case::Settings { ack: false, settings }),
+        (stream_id(), any::<u32>())
+            .prop_map(|(stream_id, code)| Case::RstStream { stream_id, code }),
+        Just(Case::Settings {
+            ack: true,
+            settings: vec![]
+        }),
+        vec(setting(), 0..12).prop_map(|settings| Case::Settings {
+            ack: false,
+            settings
+        }),
         (stream_id(), stream_id(), bytes(100), any::<bool>(), pad).prop_map(
             |(stream_id, promised, fragment, end_headers, pad)| Case::PushPromise {
                 stream_id,
@@ -272,15 +426,31 @@ fn case() -> impl Strategy<Value = Case> {
             }
         ),
         (any::<bool>(), any::<[u8; 8]>()).prop_map(|(ack, payload)| Case::Ping { ack, payload }),
-        (any_id(), any::<u32>(), bytes(64))
-            .prop_map(|(last_stream_id, code, debug)| { Case::GoAway { last_stream_id, code, debug } }),
-        (any_id(), 1..=MAX_WINDOW_SIZE)
-            .prop_map(|(stream_id, increment)| Case::WindowUpdate { stream_id, increment }),
+        (any_id(), any::<u32>(), bytes(64)).prop_map(|(last_stream_id, code, debug)| {
+            Case::GoAway {
+                last_stream_id,
+                code,
+                debug,
+            }
+        }),
+        (any_id(), 1..=MAX_WINDOW_SIZE).prop_map(|(stream_id, increment)| Case::WindowUpdate {
+            stream_id,
+            increment
+        }),
         (stream_id(), bytes(100), any::<bool>()).prop_map(|(stream_id, fragment, end_headers)| {
-            Case::Continuation { stream_id, fragment, end_headers }
+            Case::Continuation {
+                stream_id,
+                fragment,
+                end_headers,
+            }
         }),
         (10u8.., any::<u8>(), any_id(), bytes(64)).prop_map(|(kind, flags, stream_id, payload)| {
-            Case::Unknown { kind, flags, stream_id, payload }
+            Case::Unknown {
+                kind,
+                flags,
+                stream_id,
+                payload,
+            }
         }),
     ]
 }

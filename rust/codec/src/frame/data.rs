@@ -63,9 +63,20 @@ pub fn encode(stream_id: u32, payload: &[u8], end_stream: bool, dst: &mut Vec<u8
 /// Appends a DATA frame with PADDED set and `pad_len` zero octets of padding. `pad_len == 0`
 /// still sends the Pad Length octet; the frame then costs one octet more than unpadded.
 /// All `1 + payload.len() + pad_len` octets count against flow control.
-pub fn encode_padded(stream_id: u32, payload: &[u8], end_stream: bool, pad_len: u8, dst: &mut Vec<u8>) {
+pub fn encode_padded(
+    stream_id: u32,
+    payload: &[u8],
+    end_stream: bool,
+    pad_len: u8,
+    dst: &mut Vec<u8>,
+) {
     let len = 1 + payload.len() + usize::from(pad_len);
-    let head = FrameHeader::new(kind::DATA, flags_for(end_stream) | flags::PADDED, stream_id, frame_len(len));
+    let head = FrameHeader::new(
+        kind::DATA,
+        flags_for(end_stream) | flags::PADDED,
+        stream_id,
+        frame_len(len),
+    );
     dst.reserve(super::FRAME_HEADER_LEN + len);
     head.encode(dst);
     dst.push(pad_len);

@@ -20,7 +20,10 @@ impl<'a> GoAway<'a> {
     pub fn parse(head: FrameHeader, payload: &'a [u8]) -> Result<Self, H2Error> {
         require_connection(&head, "GOAWAY on a stream")?;
         if payload.len() < 8 {
-            return Err(H2Error::connection(ErrorCode::FrameSizeError, "GOAWAY shorter than 8"));
+            return Err(H2Error::connection(
+                ErrorCode::FrameSizeError,
+                "GOAWAY shorter than 8",
+            ));
         }
         Ok(GoAway {
             last_stream_id: read_u32(payload, 0) & STREAM_ID_MASK,

@@ -30,7 +30,12 @@ pub struct FrameHeader {
 
 impl FrameHeader {
     pub const fn new(kind: u8, flags: u8, stream_id: u32, length: u32) -> Self {
-        Self { length, kind, flags, stream_id }
+        Self {
+            length,
+            kind,
+            flags,
+            stream_id,
+        }
     }
 
     /// Reads a header from the front of `buf`; `None` if fewer than 9 octets are there.
@@ -57,10 +62,15 @@ impl FrameHeader {
     /// The 9 octets of this header.
     #[inline]
     pub fn to_bytes(&self) -> [u8; FRAME_HEADER_LEN] {
-        assert!(self.length <= MAX_MAX_FRAME_SIZE, "frame length does not fit in 24 bits");
+        assert!(
+            self.length <= MAX_MAX_FRAME_SIZE,
+            "frame length does not fit in 24 bits"
+        );
         let l = self.length.to_be_bytes();
         let s = (self.stream_id & STREAM_ID_MASK).to_be_bytes();
-        [l[1], l[2], l[3], self.kind, self.flags, s[0], s[1], s[2], s[3]]
+        [
+            l[1], l[2], l[3], self.kind, self.flags, s[0], s[1], s[2], s[3],
+        ]
     }
 
     #[inline]

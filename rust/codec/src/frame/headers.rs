@@ -6,7 +6,9 @@
 
 use super::head::frame_len;
 use super::priority::SPEC_LEN;
-use super::{continuation, flags, kind, pad, require_stream, FrameHeader, PrioritySpec, FRAME_HEADER_LEN};
+use super::{
+    continuation, flags, kind, pad, require_stream, FrameHeader, PrioritySpec, FRAME_HEADER_LEN,
+};
 use crate::error::H2Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,7 +131,13 @@ pub fn encode_padded(
 /// as `max_frame_size` (the peer's SETTINGS_MAX_FRAME_SIZE) requires, END_HEADERS on the last.
 /// END_STREAM goes on the HEADERS frame: §8.1 puts it there, never on CONTINUATION.
 /// An empty block gives one empty HEADERS frame. Panics if `max_frame_size` is 0.
-pub fn encode_block(stream_id: u32, block: &[u8], end_stream: bool, max_frame_size: u32, dst: &mut Vec<u8>) {
+pub fn encode_block(
+    stream_id: u32,
+    block: &[u8],
+    end_stream: bool,
+    max_frame_size: u32,
+    dst: &mut Vec<u8>,
+) {
     assert!(max_frame_size > 0, "max_frame_size must be positive");
     let max = max_frame_size as usize;
     let frames = block.len().div_ceil(max).max(1);

@@ -33,7 +33,10 @@ pub(crate) fn strip<'a>(
             // greater" it is an error; an empty body is fine.
             let body_end = (rest.len() - fixed)
                 .checked_sub(usize::from(pad_len))
-                .ok_or(H2Error::connection(ErrorCode::ProtocolError, too_much_padding))?;
+                .ok_or(H2Error::connection(
+                    ErrorCode::ProtocolError,
+                    too_much_padding,
+                ))?;
             Ok(&rest[..fixed + body_end])
         }
         _ => Err(H2Error::connection(ErrorCode::FrameSizeError, too_short)),

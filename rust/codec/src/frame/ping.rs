@@ -19,9 +19,15 @@ impl Ping {
         // PROTOCOL_ERROR.
         require_connection(&head, "PING on a stream")?;
         let Ok(payload) = payload.try_into() else {
-            return Err(H2Error::connection(ErrorCode::FrameSizeError, "PING length is not 8"));
+            return Err(H2Error::connection(
+                ErrorCode::FrameSizeError,
+                "PING length is not 8",
+            ));
         };
-        Ok(Ping { ack: head.has(flags::ACK), payload })
+        Ok(Ping {
+            ack: head.has(flags::ACK),
+            payload,
+        })
     }
 }
 

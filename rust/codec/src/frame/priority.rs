@@ -27,7 +27,11 @@ impl PrioritySpec {
     #[inline]
     pub(crate) fn read(b: &[u8]) -> Self {
         let dep = read_u32(b, 0);
-        PrioritySpec { dependency: dep & STREAM_ID_MASK, exclusive: dep & !STREAM_ID_MASK != 0, weight: b[4] }
+        PrioritySpec {
+            dependency: dep & STREAM_ID_MASK,
+            exclusive: dep & !STREAM_ID_MASK != 0,
+            weight: b[4],
+        }
     }
 
     #[inline]
@@ -39,7 +43,11 @@ impl PrioritySpec {
 
     /// §5.3.1: "A stream cannot depend on itself", a stream error.
     #[inline]
-    pub(crate) fn check_not_self(&self, stream_id: u32, reason: &'static str) -> Result<(), H2Error> {
+    pub(crate) fn check_not_self(
+        &self,
+        stream_id: u32,
+        reason: &'static str,
+    ) -> Result<(), H2Error> {
         if self.dependency == stream_id {
             Err(H2Error::stream(stream_id, ErrorCode::ProtocolError, reason))
         } else {
@@ -68,7 +76,10 @@ impl Priority {
         }
         let spec = PrioritySpec::read(payload);
         spec.check_not_self(head.stream_id, "PRIORITY depends on its own stream")?;
-        Ok(Priority { stream_id: head.stream_id, spec })
+        Ok(Priority {
+            stream_id: head.stream_id,
+            spec,
+        })
     }
 }
 

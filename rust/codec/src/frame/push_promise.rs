@@ -37,7 +37,10 @@ impl<'a> PushPromise<'a> {
         // §6.6: promising an illegal stream id is a connection PROTOCOL_ERROR. Stream 0 is
         // illegal whatever the state, so it is caught here; the rest needs stream state.
         if promised_stream_id == 0 {
-            return Err(H2Error::connection(ErrorCode::ProtocolError, "PUSH_PROMISE promises stream 0"));
+            return Err(H2Error::connection(
+                ErrorCode::ProtocolError,
+                "PUSH_PROMISE promises stream 0",
+            ));
         }
         Ok(PushPromise {
             stream_id: head.stream_id,
@@ -68,7 +71,13 @@ pub fn encode(
 ) {
     let len = PROMISED_ID_LEN + fragment.len();
     dst.reserve(FRAME_HEADER_LEN + len);
-    FrameHeader::new(kind::PUSH_PROMISE, flags_for(end_headers), stream_id, frame_len(len)).encode(dst);
+    FrameHeader::new(
+        kind::PUSH_PROMISE,
+        flags_for(end_headers),
+        stream_id,
+        frame_len(len),
+    )
+    .encode(dst);
     dst.extend_from_slice(&(promised_stream_id & STREAM_ID_MASK).to_be_bytes());
     dst.extend_from_slice(fragment);
 }

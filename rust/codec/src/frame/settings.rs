@@ -59,7 +59,9 @@ impl Setting {
                 ))
             }
             id::INITIAL_WINDOW_SIZE => Setting::InitialWindowSize(value),
-            id::MAX_FRAME_SIZE if !(DEFAULT_MAX_FRAME_SIZE..=MAX_MAX_FRAME_SIZE).contains(&value) => {
+            id::MAX_FRAME_SIZE
+                if !(DEFAULT_MAX_FRAME_SIZE..=MAX_MAX_FRAME_SIZE).contains(&value) =>
+            {
                 return Err(H2Error::connection(
                     ErrorCode::ProtocolError,
                     "SETTINGS_MAX_FRAME_SIZE outside 2^14..=2^24-1",
@@ -123,7 +125,10 @@ impl<'a> Settings<'a> {
         require_connection(&head, "SETTINGS on a stream")?;
         let ack = head.has(flags::ACK);
         if ack && !payload.is_empty() {
-            return Err(H2Error::connection(ErrorCode::FrameSizeError, "SETTINGS ACK with a payload"));
+            return Err(H2Error::connection(
+                ErrorCode::FrameSizeError,
+                "SETTINGS ACK with a payload",
+            ));
         }
         if payload.len() % ENTRY_LEN != 0 {
             return Err(H2Error::connection(
@@ -139,7 +144,9 @@ impl<'a> Settings<'a> {
 
     /// The entries in order; §6.5.3 says to apply them in that order.
     pub fn iter(&self) -> SettingsIter<'a> {
-        SettingsIter { entries: self.payload.chunks_exact(ENTRY_LEN) }
+        SettingsIter {
+            entries: self.payload.chunks_exact(ENTRY_LEN),
+        }
     }
 
     /// Number of entries.
