@@ -192,3 +192,11 @@ fn after_a_connection_error_input_is_ignored() {
     assert_eq!(c.feed(&b), b.len());
     assert!(c.output().is_empty() && c.events().is_empty());
 }
+
+#[test]
+fn h2spec_invalid_preface_gets_goaway() {
+    let mut c = Connection::server(Config::default());
+    c.clear_output();
+    c.feed(b"INVALID CONNECTION PREFACE\r\n\r\n");
+    assert_goaway(&mut c, ErrorCode::ProtocolError);
+}

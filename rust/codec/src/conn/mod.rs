@@ -527,25 +527,17 @@ impl Connection {
     }
 }
 
-/// `Some(true)`: the bytes start like an HTTP/1.x request line (`METHOD SP`); `Some(false)`:
-/// they do not; `None`: too few bytes to tell. `PRI` is the preface's own method (§3.4): a
-/// damaged HTTP/2 preface, not an HTTP/1 request.
+/// `Some(true)`: the bytes start like an HTTP/1.x request line (a standard method, RFC 9110
+/// §9, then SP); `Some(false)`: they do not; `None`: too few bytes to tell. Other garbage is a
+/// damaged preface, answered with GOAWAY (h2spec 3.5 sends "INVALID CONNECTION PREFACE").
 fn looks_like_http1(input: &[u8]) -> Option<bool> {
-    const MAX_METHOD: usize = 16;
-    if input.starts_with(b"PRI ") {
-        return Some(false);
-    }
-    for (i, &c) in input.iter().enumerate().take(MAX_METHOD + 1) {
-        if c == b' ' {
-            return Some(i > 0);
-        }
-        if !c.is_ascii_uppercase() {
-            return Some(false);
-        }
-    }
-    if input.len() > MAX_METHOD {
-        Some(false)
-    } else {
+    const METHODS: [&[u8]; 9] =
+        [b"GET ", b"HEAD ", b"POST ", b"PUT ", b"DELETE ", b"CONNECT ", b"OPTIONS ", b"TRACE ", b"PATCH "];
+    if METHODS.iter().any(|m| input.starts_with(m)) {
+        Some(true)
+    } else if METHODS.iter().any(|m| m.starts_with(input)) {
         None
+    } else {
+        Some(false)
     }
 }
