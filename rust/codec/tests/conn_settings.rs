@@ -168,3 +168,25 @@ fn ping_frame_errors() {
         assert_goaway(&mut c, code);
     }
 }
+
+#[test]
+fn large_header_block_is_split_into_continuations() {
+    let mut p = Peer::new();
+    let mut c = server(&mut p);
+    p.headers(1, REQ, false);
+    feed(&mut c, &mut p);
+    c.clear_output();
+    let big = vec![b'v'; 40_000];
+    let fields = [(&b":status"[..], &b"200"[..], false), (&b"x-big"[..], &big[..], false)];
+    c.send_headers(1, fields, true).unwrap();
+    let f = take_frames(&mut c);
+    let kinds: Vec<_> = f.iter().map(|f| (f.kind, f.flags, f.payload.len() <= 16_384)).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (kind::HEADERS, flags::END_STREAM, true),
+            (kind::CONTINUATION, 0, true),
+            (kind::CONTINUATION, flags::END_HEADERS, true)
+        ]
+    );
+}
