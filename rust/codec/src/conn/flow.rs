@@ -90,11 +90,6 @@ impl RecvWindow {
         self.window
     }
 
-    #[inline]
-    pub fn held(&self) -> u32 {
-        self.held
-    }
-
     /// A flow-controlled frame of `n` octets arrived. False when it exceeds the window (§6.9.1:
     /// FLOW_CONTROL_ERROR); then nothing is counted.
     #[inline]
@@ -116,13 +111,6 @@ impl RecvWindow {
         self.held -= n;
         self.unreleased += n;
         self.take_update()
-    }
-
-    /// Returns everything still held (the stream is gone: its buffered data will never be
-    /// consumed). Returns the increment to send now, if any.
-    #[inline]
-    pub fn release_all(&mut self) -> Option<u32> {
-        self.release(self.held)
     }
 
     #[inline]

@@ -31,7 +31,6 @@ mod settings;
 mod store;
 mod stream;
 
-pub use self::flow::{RecvWindow, SendWindow};
 pub use self::limits::{Config, Limit};
 pub use self::settings::PeerSettings;
 pub use self::stream::State;

@@ -57,12 +57,9 @@ impl Connection {
         }
         match Frame::parse(head, payload)? {
             Frame::Data(d) => self.recv_data(d, input),
-            Frame::Headers(h) => self.recv_headers(h),
-            Frame::Priority(p) => {
-                // §5.3.2: priority signals are ignored; self-dependency was checked by parse.
-                let _ = p;
-                Ok(())
-            }
+            Frame::Headers(h) => self.recv_headers(h), // not reached: handled above
+            // §5.3.2: priority signals are ignored; self-dependency was checked by parse.
+            Frame::Priority(_) => Ok(()),
             Frame::RstStream(r) => self.recv_reset(r),
             Frame::Settings(s) => self.recv_settings(s),
             Frame::PushPromise(_) => {
