@@ -35,6 +35,7 @@ pub use self::limits::{Config, Limit};
 pub use self::settings::PeerSettings;
 pub use self::stream::State;
 
+use self::flow::{RecvWindow, SendWindow};
 use self::limits::{RateCounter, DEFAULT_WINDOW};
 use self::settings::LocalSettings;
 use self::store::{Cause, ClosedRing, Store};
