@@ -4,6 +4,8 @@
 //! these types directly, only the flat event/command encoding of [`event`].
 #![forbid(unsafe_code)]
 
+pub mod conn;
 pub mod error;
+pub mod event;
 pub mod frame;
 pub mod hpack;
