@@ -3,9 +3,10 @@
 //! cargo bench -p h2native-codec --bench hpack -- --warm-up-time 1 --measurement-time 3
 //!
 //! Every decoder is fed blocks produced by our encoder (well-formed: `hpack` panics on
-//! malformed input). The other crates decode through `decode_with_cb` (borrowed names and
-//! values, no per-header Vec) and encode into a reused Vec, their fastest paths; we decode into
-//! a reused `DecodedHeaders`.
+//! malformed input). For the gRPC request the other crates decode both through `decode` (an
+//! owned header list, like ours: `*-owned`) and through `decode_with_cb` (borrowed name and
+//! value per callback, nothing kept: their fastest path); elsewhere through `decode_with_cb`.
+//! They encode into a reused Vec. We decode into a reused `DecodedHeaders`.
 
 use std::hint::black_box;
 
@@ -151,6 +152,28 @@ fn decode_benches(c: &mut Criterion) {
                 black_box(out.len())
             })
         });
+        // Their owned API: the same output as ours (a header list that outlives the call).
+        let mut dec = hpack::Decoder::new();
+        dec.decode(&first).unwrap();
+        g.bench_function(BenchmarkId::new("hpack-owned", label), |b| {
+            b.iter(|| {
+                if !warm_up {
+                    dec = hpack::Decoder::new();
+                }
+                black_box(dec.decode(black_box(block)).unwrap())
+            })
+        });
+        let mut dec = loona_hpack::Decoder::new();
+        dec.decode(&first).unwrap();
+        g.bench_function(BenchmarkId::new("loona-hpack-owned", label), |b| {
+            b.iter(|| {
+                if !warm_up {
+                    dec = loona_hpack::Decoder::new();
+                }
+                black_box(dec.decode(black_box(block)).unwrap())
+            })
+        });
+        // Their callback API: borrowed name/value, nothing materialized.
         let mut dec = hpack::Decoder::new();
         dec.decode_with_cb(&first, |_, _| {}).unwrap();
         g.bench_function(BenchmarkId::new("hpack", label), |b| {
