@@ -75,6 +75,7 @@ impl Default for Limits {
 
 /// Limit accounting for one block. Once a limit is hit, `over` is set and nothing more is
 /// stored; the rest of the block is only parsed for its table effects.
+#[derive(Clone, Copy)]
 struct Budget {
     /// Octets (RFC 9113 §6.5.2 size) still allowed; 0 once over.
     size_left: usize,
@@ -240,19 +241,25 @@ impl Decoder {
                 // §6.1 Indexed Header Field with a one-octet index: the warm-connection case.
                 pos += 1;
                 self.indexed((b & 0x7f) as usize, &mut budget, out)?;
-            } else if b & 0x80 != 0 {
+                continue;
+            }
+            // The rest goes through copies of `pos` and `budget`: their addresses escape into
+            // out-of-line calls, and the copies keep the originals in registers for the loop.
+            let (mut p, mut bg) = (pos, budget);
+            if b & 0x80 != 0 {
                 // §6.1 Indexed Header Field.
-                let index = integer::decode(block, &mut pos, 7)?;
-                self.indexed(index, &mut budget, out)?;
+                let index = integer::decode(block, &mut p, 7)?;
+                self.indexed(index, &mut bg, out)?;
             } else if b & 0x40 != 0 {
                 // §6.2.1 Literal with Incremental Indexing.
-                self.literal(block, &mut pos, 6, true, false, &mut budget, out)?;
+                self.literal(block, &mut p, 6, true, false, &mut bg, out)?;
             } else if b & 0x20 != 0 {
                 return Err(DecoderError::TableSizeUpdateNotAtStart);
             } else {
                 // §6.2.2 without indexing (0000), §6.2.3 never indexed (0001).
-                self.literal(block, &mut pos, 4, false, b & 0x10 != 0, &mut budget, out)?;
+                self.literal(block, &mut p, 4, false, b & 0x10 != 0, &mut bg, out)?;
             }
+            (pos, budget) = (p, bg);
         }
         match budget.over {
             Some(e) => Err(e),
