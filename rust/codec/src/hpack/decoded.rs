@@ -101,12 +101,11 @@ impl DecodedHeaders {
         });
     }
 
-    /// Copies a field out of a table and appends it.
+    /// Copies a table entry (`name ++ value`, as tables store them) out and appends it.
     #[inline]
-    pub(crate) fn push(&mut self, name: &[u8], value: &[u8], source: FieldSource) {
+    pub(crate) fn push(&mut self, field: &[u8], name_len: usize, source: FieldSource) {
         let start = self.bytes.len();
-        self.bytes.extend_from_slice(name);
-        self.bytes.extend_from_slice(value);
-        self.commit(start, name.len(), source, false);
+        self.bytes.extend_from_slice(field);
+        self.commit(start, name_len, source, false);
     }
 }

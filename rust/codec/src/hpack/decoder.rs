@@ -75,47 +75,67 @@ impl Default for Limits {
 
 /// Limit accounting for one block. Once a limit is hit, `over` is set and nothing more is
 /// stored; the rest of the block is only parsed for its table effects.
+#[derive(Clone, Copy)]
 struct Budget {
+    /// Octets (RFC 9113 §6.5.2 size) still allowed; 0 once over.
     size_left: usize,
+    /// Fields still allowed; 0 once over.
     count_left: usize,
     over: Option<DecoderError>,
 }
 
 impl Budget {
+    fn new(limits: &Limits, out: &DecodedHeaders) -> Self {
+        // Every stored field adds at least 32 to the size for its octets, so capping the size
+        // at what keeps `bytes` addressable by u32 offsets makes one check cover both.
+        let addressable = (u32::MAX as usize).saturating_sub(out.bytes.len());
+        Budget {
+            size_left: limits.max_header_list_size.min(addressable),
+            count_left: limits.max_header_count,
+            over: None,
+        }
+    }
+
     #[inline]
     fn storing(&self) -> bool {
         self.over.is_none()
     }
 
-    /// Charges one field of `len` name + value octets, to be appended at `out_len`.
+    /// Charges one field of `len` name + value octets; false (and nothing stored from then on)
+    /// when it does not fit.
     #[inline]
-    fn charge(&mut self, len: usize, out_len: usize) -> bool {
-        if self.over.is_some() {
-            return false;
+    fn charge(&mut self, len: usize) -> bool {
+        let size = len + 32;
+        if size <= self.size_left && self.count_left != 0 {
+            self.size_left -= size;
+            self.count_left -= 1;
+            true
+        } else {
+            self.exceeded(size)
         }
-        if self.count_left == 0 {
-            self.over = Some(DecoderError::TooManyHeaders);
-            return false;
-        }
-        let size = len.saturating_add(32);
-        // Field offsets are u32; a list that large is over any sane limit anyway.
-        if size > self.size_left || out_len + len > u32::MAX as usize {
-            self.over = Some(DecoderError::HeaderListTooLarge);
-            return false;
-        }
-        self.count_left -= 1;
-        self.size_left -= size;
-        true
     }
 
-    /// Like `charge` for a lower bound of the length, without charging: false (and over) when
-    /// even that cannot fit, so a large literal is refused before it is decoded.
+    #[cold]
+    fn exceeded(&mut self, size: usize) -> bool {
+        if self.over.is_none() {
+            self.over = Some(if self.count_left == 0 {
+                DecoderError::TooManyHeaders
+            } else {
+                debug_assert!(size > self.size_left);
+                DecoderError::HeaderListTooLarge
+            });
+            self.size_left = 0;
+            self.count_left = 0;
+        }
+        false
+    }
+
+    /// Without charging: false (and over) when even `min_len` octets cannot fit, so a large
+    /// literal is refused before it is decoded.
     #[inline]
     fn may_fit(&mut self, min_len: usize) -> bool {
-        if self.over.is_none() && min_len.saturating_add(32) > self.size_left {
-            self.over = Some(DecoderError::HeaderListTooLarge);
-        }
-        self.over.is_none()
+        let size = min_len.saturating_add(32);
+        self.over.is_none() && (size <= self.size_left || self.exceeded(size))
     }
 }
 
@@ -215,25 +235,31 @@ impl Decoder {
     ) -> Result<(), DecoderError> {
         let mut pos = 0;
         self.size_updates(block, &mut pos)?;
-        let mut budget = Budget {
-            size_left: limits.max_header_list_size,
-            count_left: limits.max_header_count,
-            over: None,
-        };
+        let mut budget = Budget::new(limits, out);
         while let Some(&b) = block.get(pos) {
+            if b & 0x80 != 0 && b != 0xff {
+                // §6.1 Indexed Header Field with a one-octet index: the warm-connection case.
+                pos += 1;
+                self.indexed((b & 0x7f) as usize, &mut budget, out)?;
+                continue;
+            }
+            // The rest goes through copies of `pos` and `budget`: their addresses escape into
+            // out-of-line calls, and the copies keep the originals in registers for the loop.
+            let (mut p, mut bg) = (pos, budget);
             if b & 0x80 != 0 {
                 // §6.1 Indexed Header Field.
-                let index = integer::decode(block, &mut pos, 7)?;
-                self.indexed(index, &mut budget, out)?;
+                let index = integer::decode(block, &mut p, 7)?;
+                self.indexed(index, &mut bg, out)?;
             } else if b & 0x40 != 0 {
                 // §6.2.1 Literal with Incremental Indexing.
-                self.literal(block, &mut pos, 6, true, false, &mut budget, out)?;
+                self.literal(block, &mut p, 6, true, false, &mut bg, out)?;
             } else if b & 0x20 != 0 {
                 return Err(DecoderError::TableSizeUpdateNotAtStart);
             } else {
                 // §6.2.2 without indexing (0000), §6.2.3 never indexed (0001).
-                self.literal(block, &mut pos, 4, false, b & 0x10 != 0, &mut budget, out)?;
+                self.literal(block, &mut p, 4, false, b & 0x10 != 0, &mut bg, out)?;
             }
+            (pos, budget) = (p, bg);
         }
         match budget.over {
             Some(e) => Err(e),
@@ -284,7 +310,7 @@ impl Decoder {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn indexed(
         &mut self,
         index: usize,
@@ -295,15 +321,15 @@ impl Decoder {
             return Err(DecoderError::InvalidIndex);
         }
         if index <= static_table::LEN {
-            let (name, value) = static_table::ENTRIES[index - 1];
-            if budget.charge(name.len() + value.len(), out.bytes.len()) {
-                out.push(name, value, FieldSource::Static(index as u8));
+            let (field, name_len) = static_table::FIELDS[index - 1];
+            if budget.charge(field.len()) {
+                out.push(field, name_len, FieldSource::Static(index as u8));
             }
         } else {
-            let (name, value, id) =
-                self.table.get(index - static_table::LEN - 1).ok_or(DecoderError::InvalidIndex)?;
-            if budget.charge(name.len() + value.len(), out.bytes.len()) {
-                out.push(name, value, FieldSource::Dynamic(id));
+            let (field, name_len, id) =
+                self.table.get_field(index - static_table::LEN - 1).ok_or(DecoderError::InvalidIndex)?;
+            if budget.charge(field.len()) {
+                out.push(field, name_len, FieldSource::Dynamic(id));
             }
         }
         Ok(())
@@ -346,7 +372,7 @@ impl Decoder {
             } else {
                 None
             };
-            if budget.charge(len, start) {
+            if budget.charge(len) {
                 let source = inserted.map_or(name_source, FieldSource::Inserted);
                 out.commit(start, name_len, source, never_indexed);
             } else {

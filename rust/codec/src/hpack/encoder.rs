@@ -3,7 +3,7 @@
 //! Per field: a whole-field match (static table, then dynamic table) is sent as one index;
 //! otherwise a literal, with the name by index when either table has it, Huffman-coded only
 //! when strictly shorter. Whether the literal goes into the dynamic table is decided by
-//! [`policy`]: values that are secret, or that rarely repeat, stay out of it so they neither
+//! `policy`: values that are secret, or that rarely repeat, stay out of it so they neither
 //! leak through the table (RFC 7541 §7.1) nor evict entries that would have been reused.
 
 use std::collections::VecDeque;

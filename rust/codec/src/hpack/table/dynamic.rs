@@ -69,6 +69,16 @@ impl DynamicTable {
         Some((&self.arena[start..mid], &self.arena[mid..end], self.inserted - 1 - i as u64))
     }
 
+    /// Entry `i` as one slice `name ++ value`, the name's length and the id: lets the decoder
+    /// copy a field out in one go.
+    #[inline]
+    pub(crate) fn get_field(&self, i: usize) -> Option<(&[u8], usize, u64)> {
+        let e = self.entries.get(i)?;
+        let start = e.pos - self.base;
+        let end = start + e.name_len as usize + e.value_len as usize;
+        Some((&self.arena[start..end], e.name_len as usize, self.inserted - 1 - i as u64))
+    }
+
     /// Position (0 = newest) of the live entry with this id.
     #[inline]
     pub(crate) fn position_of(&self, id: u64) -> Option<usize> {
