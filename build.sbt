@@ -94,6 +94,8 @@ lazy val benchGrpc = Project("bench-grpc", file("bench-grpc"))
     // The driver starts each server as its own JVM on this classpath and finds the payloads, the
     // protos and scripts/ from the module's directory, whatever the working directory.
     run / javaOptions ++= benchDriverProperties.value,
+    // The driver's report on stdout as it is (no "[info] " before each line of the Markdown table).
+    run / outputStrategy := Some(StdoutOutput),
     Test / javaOptions ++= benchDriverProperties.value,
     Test / testOptions += Tests.Argument(TestFrameworks.ScalaTest, "-oD")
   )

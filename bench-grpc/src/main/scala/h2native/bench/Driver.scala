@@ -13,6 +13,7 @@ import scala.concurrent.duration._
 import scala.util.Try
 import scala.util.control.NonFatal
 
+import com.typesafe.config.ConfigFactory
 import org.apache.pekko.actor.ActorSystem
 import org.apache.pekko.http.scaladsl.Http
 import org.apache.pekko.http.scaladsl.model.{HttpEntity, HttpMethods, HttpRequest, StatusCodes}
@@ -331,7 +332,10 @@ object Driver {
   private def checkAll(servers: Seq[ServerProcess]): Seq[(ServerProcess, ServerChecks)] =
     if (servers.isEmpty) Nil
     else {
-      implicit val system: ActorSystem = ActorSystem("bench-grpc-driver")
+      implicit val system: ActorSystem = ActorSystem(
+        "bench-grpc-driver",
+        ConfigFactory.parseString("pekko.loglevel = WARNING").withFallback(ConfigFactory.load())
+      )
       try servers.map(s => s -> check(s))
       finally Await.result(system.terminate(), 30.seconds)
     }

@@ -134,6 +134,7 @@ final class ServerProcess(val backend: Backend, process: Process, val log: File,
   def cpuSeconds: Option[Double] = ProcStat.cpuSeconds(pid)
 
   def stop(): Unit = {
+    Try(process.getOutputStream.close())
     process.destroy()
     if (!process.waitFor(15, TimeUnit.SECONDS)) {
       process.destroyForcibly()
@@ -156,7 +157,8 @@ object ServerProcess {
     val pb = new ProcessBuilder(ServerJvm.command(backend, host, 0, cpu): _*)
       .redirectErrorStream(true)
       .redirectOutput(log)
-      .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+    // stdin stays a pipe from this JVM: the server exits when it closes, even if this JVM is killed.
+    pb.environment().put(Serve.ExitWithParentEnv, "1")
     val process = pb.start()
     val deadline = timeout.fromNow
     def listening: Option[Int] =

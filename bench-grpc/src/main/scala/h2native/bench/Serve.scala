@@ -16,7 +16,11 @@ import org.apache.pekko.actor.ActorSystem
 object Serve {
   val ListeningLine = """listening on (.+):(\d+)""".r
 
+  /** Set by the driver: the server exits when its stdin (a pipe from the driver) closes, so none outlives it. */
+  val ExitWithParentEnv = "H2NATIVE_BENCH_EXIT_ON_STDIN_EOF"
+
   def run(backend: Backend, host: String, port: Int): Unit = {
+    if (sys.env.contains(ExitWithParentEnv)) exitWhenStdinCloses()
     Backend.notBuilt(backend).foreach { why =>
       System.err.println(s"backend ${backend.name} is $why")
       sys.exit(3)
@@ -46,6 +50,19 @@ object Serve {
           sys.exit(1)
       }
     listening(host, binding.localAddress.getPort)
+  }
+
+  private def exitWhenStdinCloses(): Unit = {
+    val watcher = new Thread(
+      () => {
+        while (System.in.read() >= 0) ()
+        System.err.println("stdin closed: the driver is gone, stopping")
+        sys.exit(0)
+      },
+      "exit-with-parent"
+    )
+    watcher.setDaemon(true)
+    watcher.start()
   }
 
   private def listening(host: String, port: Int): Unit = {
