@@ -72,9 +72,12 @@ lazy val h2native = project
     Test / testOptions += Tests.Argument(TestFrameworks.ScalaTest, "-oD")
   )
 
+val GrpcJavaVersion = "1.67.1" // the grpc-java that pekko-grpc-runtime 1.1.1 brings: one grpc-java in the JVM
+val SprayJsonVersion = "1.3.6" // parses ghz's JSON report
+
 lazy val benchGrpc = Project("bench-grpc", file("bench-grpc"))
   .enablePlugins(PekkoGrpcPlugin)
-  .dependsOn(h2native)
+  .dependsOn(h2native, benchGrpcJava)
   .settings(
     name := "h2native-bench-grpc",
     publish / skip := true,
@@ -82,8 +85,70 @@ lazy val benchGrpc = Project("bench-grpc", file("bench-grpc"))
       "org.apache.pekko" %% "pekko-http" % PekkoHttpVersion,
       "org.apache.pekko" %% "pekko-stream" % PekkoVersion,
       "org.apache.pekko" %% "pekko-discovery" % PekkoVersion,
+      "io.grpc" % "grpc-netty-shaded" % GrpcJavaVersion,
+      "io.spray" %% "spray-json" % SprayJsonVersion,
       "org.scalatest" %% "scalatest" % ScalaTestVersion % Test
     ),
     run / fork := true,
-    Test / fork := true
+    Test / fork := true,
+    // The driver starts each server as its own JVM on this classpath and finds the payloads, the
+    // protos and scripts/ from the module's directory, whatever the working directory.
+    run / javaOptions ++= benchDriverProperties.value,
+    // The driver's report on stdout as it is (no "[info] " before each line of the Markdown table).
+    run / outputStrategy := Some(StdoutOutput),
+    Test / javaOptions ++= benchDriverProperties.value,
+    Test / testOptions += Tests.Argument(TestFrameworks.ScalaTest, "-oD")
   )
+
+lazy val benchDriverProperties = Def.task {
+  Seq(
+    s"-Dh2native.bench.dir=${baseDirectory.value}",
+    s"-Dh2native.bench.classpath=${(Runtime / fullClasspath).value.files.mkString(java.io.File.pathSeparator)}"
+  )
+}
+
+// The grpc-java peer of the benchmark: Java messages and a GENERATED grpc-java service
+// (protoc-gen-grpc-java from Maven Central through sbt-protoc) for bench-grpc's own protos. The
+// protos are copied with `java_package` set to h2native.bench.grpcjava.<name>, so the Java classes
+// never clash with ScalaPB's (package bench.<name>) on the one classpath. Java only: no Scala here.
+lazy val benchGrpcJava = Project("bench-grpc-java", file("bench-grpc-java"))
+  .enablePlugins(ProtocPlugin)
+  .settings(
+    name := "h2native-bench-grpc-java",
+    publish / skip := true,
+    crossPaths := false,
+    autoScalaLibrary := false,
+    libraryDependencies ++= Seq(
+      "io.grpc" % "grpc-protobuf" % GrpcJavaVersion,
+      "io.grpc" % "grpc-stub" % GrpcJavaVersion,
+      ("io.grpc" % "protoc-gen-grpc-java" % GrpcJavaVersion).asProtocPlugin()
+    ),
+    // protoc as bench-grpc's (3.25.5, sbt-protoc's through pekko-grpc), so that the Java code matches
+    // the protobuf-java runtime ScalaPB brings.
+    PB.protocVersion := (LocalProject("bench-grpc") / PB.protocVersion).value,
+    Compile / PB.protoSources := Seq((Compile / sourceManaged).value / "protobuf-java"),
+    Compile / PB.targets := Seq(
+      PB.gens.java(PB.protocVersion.value) -> (Compile / sourceManaged).value / "grpc-java",
+      // No @javax.annotation.Generated: that annotation is not in the JDK since Java 11.
+      PB.Target(PB.gens.plugin("grpc-java"), (Compile / sourceManaged).value / "grpc-java", Seq("@generated=omit"))
+    ),
+    Compile / PB.generate := (Compile / PB.generate).dependsOn(benchJavaProtos).value
+  )
+
+lazy val benchJavaProtos = Def.task {
+  val out = (Compile / sourceManaged).value / "protobuf-java"
+  val sources = ((LocalProject("bench-grpc") / baseDirectory).value / "src" / "main" / "protobuf" * "*.proto").get
+  val written = sources.map { src =>
+    val text = IO.read(src)
+    val pkg = "(?m)^package\\s+([\\w.]+)\\s*;".r.findFirstMatchIn(text).getOrElse(sys.error(s"$src: no package"))
+    val javaPkg = "h2native.bench.grpcjava." + pkg.group(1).split('.').last
+    val options = s"""\noption java_package = "$javaPkg";\noption java_multiple_files = true;"""
+    val target = out / src.getName
+    val content = text.substring(0, pkg.end) + options + text.substring(pkg.end)
+    // Rewritten only when changed, so that protoc does not run again for nothing.
+    if (!target.exists || IO.read(target) != content) IO.write(target, content)
+    target
+  }
+  (out * "*.proto").get.filterNot(written.contains).foreach(IO.delete)
+  written
+}

@@ -3,11 +3,11 @@
  */
 package h2native.bench
 
-import scala.concurrent.Future
+import scala.concurrent.{ExecutionContext, Future}
 
 import org.apache.pekko.actor.ClassicActorSystemProvider
 import org.apache.pekko.grpc.scaladsl.ServiceHandler
-import org.apache.pekko.http.scaladsl.model.{HttpRequest, HttpResponse}
+import org.apache.pekko.http.scaladsl.model.{ContentTypes, HttpEntity, HttpMethods, HttpRequest, HttpResponse}
 
 import bench.complex
 import bench.string100b
@@ -31,4 +31,28 @@ object GreeterServices {
       complex.GreeterHandler.partial(new ComplexGreeter),
       string100b.GreeterHandler.partial(new String100bGreeter)
     )
+
+  /** What `GET /` and `POST /` answer on the benchmark's servers (for h2spec, curl, h2load). */
+  val rootBody: String = "h2native bench-grpc: ok\n"
+
+  /**
+   * The handler the benchmark's servers run (h2native and pekko-http alike): both Greeters, plus `GET /` and `POST /`
+   * (whose request body is read and dropped) answering 200 with [[rootBody]].
+   */
+  def serverHandler(implicit system: ClassicActorSystemProvider): HttpRequest => Future[HttpResponse] =
+    ServiceHandler.concatOrNotFound(
+      complex.GreeterHandler.partial(new ComplexGreeter),
+      string100b.GreeterHandler.partial(new String100bGreeter),
+      root
+    )
+
+  private def root(implicit system: ClassicActorSystemProvider): PartialFunction[HttpRequest, Future[HttpResponse]] = {
+    case req if req.uri.path.toString == "/" && req.method == HttpMethods.GET =>
+      req.discardEntityBytes(system)
+      Future.successful(rootResponse)
+    case req if req.uri.path.toString == "/" && req.method == HttpMethods.POST =>
+      req.discardEntityBytes(system).future.map(_ => rootResponse)(ExecutionContext.parasitic)
+  }
+
+  private val rootResponse = HttpResponse(entity = HttpEntity(ContentTypes.`text/plain(UTF-8)`, rootBody))
 }

@@ -3,8 +3,8 @@
  */
 package h2native.bench
 
-import scala.concurrent.duration._
 import scala.concurrent.Await
+import scala.concurrent.duration._
 
 import org.apache.pekko.actor.ActorSystem
 import org.apache.pekko.http.scaladsl.Http
@@ -12,36 +12,45 @@ import org.apache.pekko.http.scaladsl.Http
 /**
  * The bench-grpc entry point.
  *
- *   - `serve --backend pekko-http --port N`: serve the Greeter until killed.
- *   - `demo` (default): start the Greeter, call it once through a real pekko-grpc client, report.
+ *   - `bench [quick|full|smoke] [flags]` (the default, quick): the ghz comparison of the servers; see
+ *     [[DriverConfig.usage]] and bench-grpc/README.md.
+ *   - `serve --backend h2native|pekko-http|grpc-java [--host H] [--port N]`: serve the Greeter until killed.
+ *   - `server-command --backend B [--host H] [--port N]`: print the command the driver runs for a server.
+ *   - `demo`: start the Greeter on stock pekko-http, call it once through a real pekko-grpc client, report.
  */
 object Main {
+  private val usage =
+    s"""usage: bench-grpc [bench] ...   (the default: bench quick)
+       |${DriverConfig.usage.linesIterator.map("       " + _).mkString("\n")}
+       |       bench-grpc serve --backend ${Backend.all.mkString("|")} [--host 127.0.0.1] [--port 50051]
+       |       bench-grpc server-command --backend B [--host H] [--port N]
+       |       bench-grpc demo""".stripMargin
+
   def main(args: Array[String]): Unit = args.toList match {
-    case "serve" :: rest     => serve(options(rest))
-    case Nil | "demo" :: Nil => demo()
+    case Nil             => sys.exit(Driver.main(Nil))
+    case "bench" :: rest => sys.exit(Driver.main(rest))
+    case "serve" :: rest => withServer(rest)((b, h, p) => Serve.run(b, h, p))
+    case "server-command" :: rest =>
+      withServer(rest) { (b, h, p) =>
+        println(ServerJvm.command(b, h, p, Some(0)).map(a => if (a.contains(' ')) s"'$a'" else a).mkString(" "))
+      }
+    case "demo" :: Nil => demo()
     case other =>
       System.err.println(s"unknown arguments: ${other.mkString(" ")}")
-      System.err.println("usage: serve --backend pekko-http [--host H] [--port N] | demo")
+      System.err.println(usage)
       sys.exit(2)
   }
 
-  private def options(args: List[String]): Map[String, String] =
-    args.grouped(2).collect { case List(k, v) if k.startsWith("--") => k.drop(2) -> v }.toMap
-
-  private def serve(opts: Map[String, String]): Unit = {
-    val backend = opts.getOrElse("backend", "pekko-http")
-    val host = opts.getOrElse("host", "127.0.0.1")
-    val port = opts.getOrElse("port", "50051").toInt
-    implicit val system: ActorSystem = ActorSystem("bench-grpc")
-    backend match {
-      case "pekko-http" =>
-        val binding = Await.result(Http().newServerAt(host, port).bind(GreeterServices.handler), 30.seconds)
-        system.log.info("serving the Greeter on pekko-http at {}", binding.localAddress)
-      case other =>
-        System.err.println(s"backend '$other' is not built yet (available: pekko-http)")
-        system.terminate()
-        sys.exit(2)
+  private def withServer(args: List[String])(f: (Backend, String, Int) => Unit): Unit = {
+    val opts = args.grouped(2).collect { case List(k, v) if k.startsWith("--") => k.drop(2) -> v }.toMap
+    val unknown = opts.keySet -- Set("backend", "host", "port")
+    val backend = Backend.byName(opts.getOrElse("backend", "pekko-http"))
+    if (unknown.nonEmpty || args.size % 2 != 0 || backend.isEmpty) {
+      System.err.println(s"bad arguments: ${args.mkString(" ")}")
+      System.err.println(usage)
+      sys.exit(2)
     }
+    f(backend.get, opts.getOrElse("host", "127.0.0.1"), opts.getOrElse("port", "50051").toInt)
   }
 
   private def demo(): Unit = {
@@ -51,7 +60,6 @@ object Main {
       val port = binding.localAddress.getPort
       val ok = Await.result(Demo.roundTrip("127.0.0.1", port), 30.seconds)
       println(s"demo: Greeter on stock pekko-http at 127.0.0.1:$port answered ${if (ok) "correctly" else "WRONGLY"}")
-      println("demo: not built yet: the h2native backend (issue 6), the ghz driver comparing backends (issue 7)")
       if (!ok) sys.exit(1)
     } finally Await.result(system.terminate(), 30.seconds)
   }

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs once, into the cache, and locates the gRPC benchmark's external tools. Prints the tool's path
+# as its last line of stdout (progress goes to stderr). Used by the bench-grpc driver; runnable by hand.
+#
+#   scripts/bench-grpc-tools.sh ghz       ghz, built by `go install` from the Go module proxy (pinned)
+#   scripts/bench-grpc-tools.sh python    a python3 venv with matplotlib (pinned, PyPI wheels only)
+#
+# Cache: $H2NATIVE_CACHE, else $XDG_CACHE_HOME/h2native, else ~/.cache/h2native (as ./sbt).
+set -euo pipefail
+
+GHZ_VERSION=v0.121.0 # newest tag on the Go module proxy (go list -m github.com/bojand/ghz@v0.121.0)
+MATPLOTLIB_VERSION=3.10.9 # with its dependencies pinned in scripts/bench-grpc-requirements.txt
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cache=${H2NATIVE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/h2native}
+mkdir -p "$cache/bin"
+
+# One installer at a time (the test and a run may start together).
+if command -v flock >/dev/null; then
+  exec 9>"$cache/bench-grpc-tools.lock"
+  flock 9
+fi
+
+case "${1:-}" in
+  ghz)
+    bin="$cache/bin/ghz-$GHZ_VERSION"
+    if [[ ! -x "$bin" ]]; then
+      command -v go >/dev/null || { echo "bench-grpc-tools: go is needed to install ghz $GHZ_VERSION" >&2; exit 1; }
+      echo "bench-grpc-tools: installing ghz $GHZ_VERSION with go install (once; about a minute)" >&2
+      tmp=$(mktemp -d "$cache/ghz-install.XXXXXX")
+      trap 'rm -rf "$tmp"' EXIT
+      GOBIN="$tmp" GOTOOLCHAIN=local go install "github.com/bojand/ghz/cmd/ghz@$GHZ_VERSION" >&2
+      mv "$tmp/ghz" "$bin"
+    fi
+    echo "$bin"
+    ;;
+  python)
+    req="$root/scripts/bench-grpc-requirements.txt"
+    grep -q "^matplotlib==$MATPLOTLIB_VERSION\$" "$req" || { echo "bench-grpc-tools: $req does not pin matplotlib==$MATPLOTLIB_VERSION" >&2; exit 1; }
+    venv="$cache/venv-bench-grpc"
+    want=$(sha1sum "$req" | cut -c1-40)
+    if [[ ! -x "$venv/bin/python" || "$(cat "$venv/.requirements.sha1" 2>/dev/null)" != "$want" ]]; then
+      command -v python3 >/dev/null || { echo "bench-grpc-tools: python3 is needed for the chart" >&2; exit 1; }
+      echo "bench-grpc-tools: installing matplotlib $MATPLOTLIB_VERSION into $venv (once)" >&2
+      rm -rf "$venv"
+      python3 -m venv "$venv" >&2
+      "$venv/bin/pip" install --quiet --disable-pip-version-check --only-binary=:all: -r "$req" >&2
+      echo "$want" > "$venv/.requirements.sha1"
+    fi
+    echo "$venv/bin/python"
+    ;;
+  *)
+    echo "usage: $0 ghz|python" >&2
+    exit 2
+    ;;
+esac
