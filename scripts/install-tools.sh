@@ -3,7 +3,7 @@
 # Idempotent and quiet when everything is present. Prints the directory holding Go tools.
 #   h2spec   github.com/summerwind/h2spec, commit 70ac229 (2020-08-04, after the v2.6.0 tag; the
 #            module has no /v2 suffix, so the proxy serves it only as a pseudo-version)
-#   ghz      github.com/bojand/ghz v0.120.0
+#   (ghz and the chart's python venv: scripts/bench-grpc-tools.sh)
 #   h2load   Debian package nghttp2-client (bookworm: 1.52.0)
 set -euo pipefail
 
@@ -12,7 +12,6 @@ export GOBIN="$cache/bin"
 mkdir -p "$GOBIN"
 
 H2SPEC_VERSION=v0.0.0-20200804131034-70ac22940108
-GHZ_VERSION=v0.120.0
 NGHTTP2_VERSION=1.52.0-1+deb12u3
 
 log() { echo "[install-tools] $*" >&2; }
@@ -26,7 +25,6 @@ go_tool() { # name module version
 }
 
 go_tool h2spec github.com/summerwind/h2spec/cmd/h2spec "$H2SPEC_VERSION"
-go_tool ghz github.com/bojand/ghz/cmd/ghz "$GHZ_VERSION"
 
 if ! command -v h2load > /dev/null; then
   sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
