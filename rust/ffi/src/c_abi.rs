@@ -615,7 +615,7 @@ pub unsafe extern "C" fn h2native_conn_free(conn: *mut h2native_conn) -> c_int {
 /// per-window limits and the SETTINGS and idle timeouts.
 ///
 /// # Safety
-/// `conn`: see the handle contract in the header.
+/// `conn`: a handle from `h2native_conn_new_*` (see the handle contract at the top of the header).
 #[no_mangle]
 pub unsafe extern "C" fn h2native_conn_set_now(conn: *mut h2native_conn, now_ms: u64) -> c_int {
     with_conn("h2native_conn_set_now", conn, |h| {
