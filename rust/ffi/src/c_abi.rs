@@ -33,7 +33,7 @@
 
 use std::any::Any;
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::ffi::{c_char, c_int};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
@@ -296,10 +296,12 @@ const MAGIC_LIVE: u64 = 0x6832_6e61_7469_7665;
 /// Written just before the memory is released.
 const MAGIC_DEAD: u64 = 0xdead_dead_dead_dead;
 
-/// Addresses of the live handles: looked up before any handle is dereferenced.
-static LIVE: Mutex<Option<HashSet<usize>>> = Mutex::new(None);
+/// Addresses of the live handles: looked up before any handle is dereferenced. (A B-tree
+/// rather than a hash set: it is const-constructible, and its nodes are referenced by their
+/// start address, so leak checkers see them as reachable, not "possibly lost".)
+static LIVE: Mutex<BTreeSet<usize>> = Mutex::new(BTreeSet::new());
 
-fn live() -> MutexGuard<'static, Option<HashSet<usize>>> {
+fn live() -> MutexGuard<'static, BTreeSet<usize>> {
     // A panic while holding the lock cannot leave the set half-updated (insert/remove are
     // atomic from our point of view), so a poisoned lock is still usable.
     LIVE.lock().unwrap_or_else(PoisonError::into_inner)
@@ -366,7 +368,7 @@ fn guard(func: &str, f: impl FnOnce() -> Result<(), Error>) -> c_int {
 /// and not poisoned.
 fn checked(p: *const h2native_conn) -> Result<NonNull<h2native_conn>, Error> {
     let nn = NonNull::new(p.cast_mut()).ok_or_else(|| Error::null("conn"))?;
-    if !live().as_ref().is_some_and(|s| s.contains(&(p as usize))) {
+    if !live().contains(&(p as usize)) {
         return Err(Error::new(
             H2NATIVE_ERR_BAD_HANDLE,
             format!("{p:p} is not a live connection handle (already freed, or never returned by h2native_conn_new_*)"),
@@ -546,7 +548,7 @@ unsafe fn new_conn(
             results: Vec::new(),
         });
         let p = Box::into_raw(h);
-        live().get_or_insert_with(HashSet::new).insert(p as usize);
+        live().insert(p as usize);
         // SAFETY: `out` is non-NULL (checked) and writable by the caller's contract.
         unsafe { out.write(p) };
         Ok(())
@@ -594,7 +596,7 @@ pub unsafe extern "C" fn h2native_conn_free(conn: *mut h2native_conn) -> c_int {
             return Ok(());
         }
         // Removed from the live set first: from now on no call dereferences it.
-        let was_live = live().as_mut().is_some_and(|s| s.remove(&(conn as usize)));
+        let was_live = live().remove(&(conn as usize));
         if !was_live {
             return Err(Error::new(
                 H2NATIVE_ERR_BAD_HANDLE,
