@@ -1,0 +1,952 @@
+//! The C ABI of libh2native: `h2native_*` functions over one [`Connection`] per opaque handle.
+//!
+//! The functions move buffers and the flat records of `rust/codec/ABI.md` across the boundary;
+//! the header `include/h2native.h` is generated from this file by cbindgen
+//! (`H2NATIVE_BLESS=1 cargo test -p h2native-ffi --test header_up_to_date`).
+//!
+//! Conventions, for every function:
+//! - It returns an `int` status: [`H2NATIVE_OK`] (0) or a negative `H2NATIVE_ERR_*` code, and
+//!   then [`h2native_last_error`] tells why (a per-thread message, like `errno`: successful
+//!   calls do not clear it).
+//! - A NULL pointer argument is [`H2NATIVE_ERR_NULL`], never a crash. (An input buffer may be
+//!   NULL when its length is 0.)
+//! - A panic inside the engine is caught and reported as [`H2NATIVE_ERR_PANIC`]; it never
+//!   unwinds into C. The connection it happened on is then *poisoned*: every later call on it
+//!   but [`h2native_conn_free`] fails with [`H2NATIVE_ERR_POISONED`].
+//!
+//! Handles. `h2native_conn*` is a `Box` whose address is also kept in a process-wide set of
+//! live handles, and which carries a magic number. Every call looks the address up in the set
+//! *before* touching the memory, then checks the magic, so a double free, a freed handle, a
+//! garbage pointer or a pointer to something else is reported as [`H2NATIVE_ERR_BAD_HANDLE`]
+//! without being dereferenced. Limits: (1) once a handle is freed, its address may be reused by
+//! a later `h2native_conn_new_*`, and a stale copy of the old pointer then silently addresses
+//! the new connection; (2) a handle must not be used by two threads at once (calls on one
+//! handle are not synchronized: that is a data race, undefined behavior, and not detected);
+//! distinct handles may be used from distinct threads; (3) pointers *returned* by the accessors
+//! are only valid until the next call that mutates the connection (`feed`, `apply`, `set_now`,
+//! `clear_*`, `free`), which is not checked.
+//!
+//! Thread-safety of the library itself: all functions may be called from any thread.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+#![allow(non_camel_case_types)]
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::ffi::{c_char, c_int};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use h2native_codec::conn::{Config, Connection};
+use h2native_codec::event::{self, apply_commands};
+
+// ----- status codes -----
+
+/// Success.
+pub const H2NATIVE_OK: c_int = 0;
+/// A required pointer argument was NULL.
+pub const H2NATIVE_ERR_NULL: c_int = -1;
+/// The connection handle is not a live handle returned by `h2native_conn_new_*` (already
+/// freed, or not a handle at all).
+pub const H2NATIVE_ERR_BAD_HANDLE: c_int = -2;
+/// The engine panicked (a bug in h2native); the connection is now poisoned.
+pub const H2NATIVE_ERR_PANIC: c_int = -3;
+/// An earlier call panicked on this connection: only `h2native_conn_free` is allowed.
+pub const H2NATIVE_ERR_POISONED: c_int = -4;
+/// A command buffer is malformed (see ABI.md); the records before the bad one were applied.
+pub const H2NATIVE_ERR_MALFORMED: c_int = -5;
+/// A buffer is too large (`feed` input over 4 GiB - 1, since event offsets are 32-bit).
+pub const H2NATIVE_ERR_TOO_LARGE: c_int = -6;
+
+// ----- the flat ABI (ABI.md), mirrored for C; checked against the codec below -----
+
+/// Version of the flat event/command/segment format (ABI.md). Compare with
+/// `h2native_abi_version()` at load time.
+pub const H2NATIVE_ABI_VERSION: u32 = 1;
+/// Size of every event and command record header: `{u16 kind, u16 flags, u32 len}`.
+pub const H2NATIVE_RECORD_HEADER_LEN: u32 = 8;
+/// Size of one field entry in a HEADERS event.
+pub const H2NATIVE_FIELD_ENTRY_LEN: u32 = 32;
+/// Offset of the first field entry in a HEADERS event.
+pub const H2NATIVE_HEADERS_FIELDS_OFFSET: u32 = 24;
+/// Size of one segment record (no header).
+pub const H2NATIVE_SEGMENT_LEN: u32 = 16;
+
+/// Event kinds.
+pub const H2NATIVE_EV_HEADERS: u16 = 1;
+pub const H2NATIVE_EV_DATA: u16 = 2;
+pub const H2NATIVE_EV_RESET: u16 = 3;
+pub const H2NATIVE_EV_WINDOW_OPENED: u16 = 4;
+pub const H2NATIVE_EV_GOAWAY: u16 = 5;
+pub const H2NATIVE_EV_PING_ACK: u16 = 6;
+pub const H2NATIVE_EV_SETTINGS: u16 = 7;
+pub const H2NATIVE_EV_SETTINGS_ACKED: u16 = 8;
+pub const H2NATIVE_EV_CONNECTION_ERROR: u16 = 9;
+pub const H2NATIVE_EV_STREAM_ERROR: u16 = 10;
+pub const H2NATIVE_EV_HTTP1_DETECTED: u16 = 11;
+pub const H2NATIVE_EV_LIMIT: u16 = 12;
+pub const H2NATIVE_EV_DRAINED: u16 = 13;
+
+/// Event flags (per kind).
+pub const H2NATIVE_EV_FLAG_END_STREAM: u16 = 0x1;
+pub const H2NATIVE_EV_FLAG_TRAILERS: u16 = 0x2;
+pub const H2NATIVE_EV_FLAG_TOO_LARGE: u16 = 0x4;
+pub const H2NATIVE_EV_FLAG_INFORMATIONAL: u16 = 0x8;
+pub const H2NATIVE_EV_FLAG_BY_GOAWAY: u16 = 0x1;
+pub const H2NATIVE_EV_FLAG_CONNECT_PROTOCOL: u16 = 0x1;
+
+/// `source` octet of a HEADERS event field entry.
+pub const H2NATIVE_SOURCE_LITERAL: u8 = 0;
+pub const H2NATIVE_SOURCE_STATIC: u8 = 1;
+pub const H2NATIVE_SOURCE_DYNAMIC: u8 = 2;
+pub const H2NATIVE_SOURCE_STATIC_NAME: u8 = 3;
+pub const H2NATIVE_SOURCE_DYNAMIC_NAME: u8 = 4;
+pub const H2NATIVE_SOURCE_INSERTED: u8 = 5;
+
+/// Command opcodes.
+pub const H2NATIVE_CMD_HEADERS: u16 = 1;
+pub const H2NATIVE_CMD_DATA: u16 = 2;
+pub const H2NATIVE_CMD_RESET: u16 = 3;
+pub const H2NATIVE_CMD_PING: u16 = 4;
+pub const H2NATIVE_CMD_GOAWAY: u16 = 5;
+pub const H2NATIVE_CMD_CONSUMED: u16 = 6;
+
+/// Command flags.
+pub const H2NATIVE_CMD_FLAG_END_STREAM: u16 = 0x1;
+pub const H2NATIVE_CMD_FLAG_GRACEFUL: u16 = 0x1;
+/// Bit 31 of a HEADERS command field entry's `value_len`: never index this field.
+pub const H2NATIVE_CMD_SENSITIVE: u32 = 0x8000_0000;
+
+/// Status word of a command result (`{u32 status, u32 value}` per record).
+pub const H2NATIVE_STATUS_OK: u32 = 0;
+pub const H2NATIVE_STATUS_STREAM_GONE: u32 = 1;
+pub const H2NATIVE_STATUS_BLOCKED: u32 = 2;
+pub const H2NATIVE_STATUS_INVALID: u32 = 3;
+pub const H2NATIVE_STATUS_CLOSED: u32 = 4;
+
+// The values above are the codec's (cbindgen needs literals): a change there fails the build.
+const _: () = {
+    use event::{cmd, cmd_flags, ev, ev_flags, source, status};
+    assert!(H2NATIVE_ABI_VERSION == event::ABI_VERSION);
+    assert!(H2NATIVE_RECORD_HEADER_LEN as usize == event::RECORD_HEADER_LEN);
+    assert!(H2NATIVE_FIELD_ENTRY_LEN as usize == event::FIELD_ENTRY_LEN);
+    assert!(H2NATIVE_HEADERS_FIELDS_OFFSET as usize == event::HEADERS_FIELDS_OFFSET);
+    assert!(H2NATIVE_EV_HEADERS == ev::HEADERS);
+    assert!(H2NATIVE_EV_DATA == ev::DATA);
+    assert!(H2NATIVE_EV_RESET == ev::RESET);
+    assert!(H2NATIVE_EV_WINDOW_OPENED == ev::WINDOW_OPENED);
+    assert!(H2NATIVE_EV_GOAWAY == ev::GOAWAY);
+    assert!(H2NATIVE_EV_PING_ACK == ev::PING_ACK);
+    assert!(H2NATIVE_EV_SETTINGS == ev::SETTINGS);
+    assert!(H2NATIVE_EV_SETTINGS_ACKED == ev::SETTINGS_ACKED);
+    assert!(H2NATIVE_EV_CONNECTION_ERROR == ev::CONNECTION_ERROR);
+    assert!(H2NATIVE_EV_STREAM_ERROR == ev::STREAM_ERROR);
+    assert!(H2NATIVE_EV_HTTP1_DETECTED == ev::HTTP1_DETECTED);
+    assert!(H2NATIVE_EV_LIMIT == ev::LIMIT);
+    assert!(H2NATIVE_EV_DRAINED == ev::DRAINED);
+    assert!(H2NATIVE_EV_FLAG_END_STREAM == ev_flags::END_STREAM);
+    assert!(H2NATIVE_EV_FLAG_TRAILERS == ev_flags::TRAILERS);
+    assert!(H2NATIVE_EV_FLAG_TOO_LARGE == ev_flags::TOO_LARGE);
+    assert!(H2NATIVE_EV_FLAG_INFORMATIONAL == ev_flags::INFORMATIONAL);
+    assert!(H2NATIVE_EV_FLAG_BY_GOAWAY == ev_flags::BY_GOAWAY);
+    assert!(H2NATIVE_EV_FLAG_CONNECT_PROTOCOL == ev_flags::CONNECT_PROTOCOL);
+    assert!(H2NATIVE_SOURCE_LITERAL == source::LITERAL);
+    assert!(H2NATIVE_SOURCE_STATIC == source::STATIC);
+    assert!(H2NATIVE_SOURCE_DYNAMIC == source::DYNAMIC);
+    assert!(H2NATIVE_SOURCE_STATIC_NAME == source::STATIC_NAME);
+    assert!(H2NATIVE_SOURCE_DYNAMIC_NAME == source::DYNAMIC_NAME);
+    assert!(H2NATIVE_SOURCE_INSERTED == source::INSERTED);
+    assert!(H2NATIVE_CMD_HEADERS == cmd::HEADERS);
+    assert!(H2NATIVE_CMD_DATA == cmd::DATA);
+    assert!(H2NATIVE_CMD_RESET == cmd::RESET);
+    assert!(H2NATIVE_CMD_PING == cmd::PING);
+    assert!(H2NATIVE_CMD_GOAWAY == cmd::GOAWAY);
+    assert!(H2NATIVE_CMD_CONSUMED == cmd::CONSUMED);
+    assert!(H2NATIVE_CMD_FLAG_END_STREAM == cmd_flags::END_STREAM);
+    assert!(H2NATIVE_CMD_FLAG_GRACEFUL == cmd_flags::GRACEFUL);
+    assert!(H2NATIVE_CMD_SENSITIVE == cmd_flags::SENSITIVE);
+    assert!(H2NATIVE_STATUS_OK == status::OK);
+    assert!(H2NATIVE_STATUS_STREAM_GONE == status::STREAM_GONE);
+    assert!(H2NATIVE_STATUS_BLOCKED == status::BLOCKED);
+    assert!(H2NATIVE_STATUS_INVALID == status::INVALID);
+    assert!(H2NATIVE_STATUS_CLOSED == status::CLOSED);
+};
+
+// ----- types -----
+
+/// Configuration of one connection: every field of the engine's `Config`, same meaning and
+/// units (see `rust/codec/src/conn/limits.rs`). Fill it with `h2native_config_default`, then
+/// change what you need. Out-of-range values are clamped to the nearest legal one.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct h2native_config {
+    pub max_concurrent_streams: u32,
+    pub initial_stream_window: u32,
+    pub initial_connection_window: u32,
+    pub max_frame_size: u32,
+    pub header_table_size: u32,
+    pub max_encoder_table_size: u32,
+    pub max_header_list_size: u32,
+    pub max_header_count: u32,
+    pub max_header_block_size: u32,
+    pub max_continuation_frames: u32,
+    pub max_settings_entries: u32,
+    pub max_settings_per_window: u32,
+    pub max_queued_control_replies: u32,
+    pub max_resets_received_per_window: u32,
+    pub max_resets_sent_per_window: u32,
+    pub max_empty_frames_per_window: u32,
+    pub limit_window_ms: u64,
+    pub closed_streams_remembered: u32,
+    pub settings_timeout_ms: u64,
+    pub idle_timeout_ms: u64,
+}
+
+impl From<&Config> for h2native_config {
+    fn from(c: &Config) -> Self {
+        // Destructured so that a new `Config` field fails to compile here.
+        let Config {
+            max_concurrent_streams,
+            initial_stream_window,
+            initial_connection_window,
+            max_frame_size,
+            header_table_size,
+            max_encoder_table_size,
+            max_header_list_size,
+            max_header_count,
+            max_header_block_size,
+            max_continuation_frames,
+            max_settings_entries,
+            max_settings_per_window,
+            max_queued_control_replies,
+            max_resets_received_per_window,
+            max_resets_sent_per_window,
+            max_empty_frames_per_window,
+            limit_window_ms,
+            closed_streams_remembered,
+            settings_timeout_ms,
+            idle_timeout_ms,
+        } = *c;
+        h2native_config {
+            max_concurrent_streams,
+            initial_stream_window,
+            initial_connection_window,
+            max_frame_size,
+            header_table_size,
+            max_encoder_table_size,
+            max_header_list_size,
+            max_header_count,
+            max_header_block_size,
+            max_continuation_frames,
+            max_settings_entries,
+            max_settings_per_window,
+            max_queued_control_replies,
+            max_resets_received_per_window,
+            max_resets_sent_per_window,
+            max_empty_frames_per_window,
+            limit_window_ms,
+            closed_streams_remembered,
+            settings_timeout_ms,
+            idle_timeout_ms,
+        }
+    }
+}
+
+impl From<&h2native_config> for Config {
+    fn from(c: &h2native_config) -> Self {
+        Config {
+            max_concurrent_streams: c.max_concurrent_streams,
+            initial_stream_window: c.initial_stream_window,
+            initial_connection_window: c.initial_connection_window,
+            max_frame_size: c.max_frame_size,
+            header_table_size: c.header_table_size,
+            max_encoder_table_size: c.max_encoder_table_size,
+            max_header_list_size: c.max_header_list_size,
+            max_header_count: c.max_header_count,
+            max_header_block_size: c.max_header_block_size,
+            max_continuation_frames: c.max_continuation_frames,
+            max_settings_entries: c.max_settings_entries,
+            max_settings_per_window: c.max_settings_per_window,
+            max_queued_control_replies: c.max_queued_control_replies,
+            max_resets_received_per_window: c.max_resets_received_per_window,
+            max_resets_sent_per_window: c.max_resets_sent_per_window,
+            max_empty_frames_per_window: c.max_empty_frames_per_window,
+            limit_window_ms: c.limit_window_ms,
+            closed_streams_remembered: c.closed_streams_remembered,
+            settings_timeout_ms: c.settings_timeout_ms,
+            idle_timeout_ms: c.idle_timeout_ms,
+        }
+    }
+}
+
+/// An HTTP/2 connection (opaque). Created by `h2native_conn_new_server`/`_client`, released by
+/// `h2native_conn_free`.
+pub struct h2native_conn {
+    magic: u64,
+    poisoned: bool,
+    conn: Connection,
+    /// Results of the last `h2native_conn_apply`.
+    results: Vec<u8>,
+}
+
+/// "h2native" in ASCII: a live handle.
+const MAGIC_LIVE: u64 = 0x6832_6e61_7469_7665;
+/// Written just before the memory is released.
+const MAGIC_DEAD: u64 = 0xdead_dead_dead_dead;
+
+/// Addresses of the live handles: looked up before any handle is dereferenced. (A B-tree
+/// rather than a hash set: it is const-constructible, and its nodes are referenced by their
+/// start address, so leak checkers see them as reachable, not "possibly lost".)
+static LIVE: Mutex<BTreeSet<usize>> = Mutex::new(BTreeSet::new());
+
+fn live() -> MutexGuard<'static, BTreeSet<usize>> {
+    // A panic while holding the lock cannot leave the set half-updated (insert/remove are
+    // atomic from our point of view), so a poisoned lock is still usable.
+    LIVE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+// ----- errors -----
+
+struct Error {
+    code: c_int,
+    msg: String,
+}
+
+impl Error {
+    fn new(code: c_int, msg: impl Into<String>) -> Error {
+        Error { code, msg: msg.into() }
+    }
+
+    fn null(what: &str) -> Error {
+        Error::new(H2NATIVE_ERR_NULL, format!("{what} is NULL"))
+    }
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+fn set_last_error(func: &str, msg: &str) {
+    let _ = LAST_ERROR.try_with(|e| {
+        if let Ok(mut e) = e.try_borrow_mut() {
+            e.clear();
+            e.push_str(func);
+            e.push_str(": ");
+            // The message goes to C as a NUL-terminated string.
+            e.extend(msg.chars().filter(|&c| c != '\0'));
+        }
+    });
+}
+
+fn panic_message(p: &(dyn Any + Send)) -> &str {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        s
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s
+    } else {
+        "panic with a non-string payload"
+    }
+}
+
+/// Runs `f`, turning an `Err` or a panic into a status code and the thread's last error.
+fn guard(func: &str, f: impl FnOnce() -> Result<(), Error>) -> c_int {
+    let r = catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or_else(|p| Err(Error::new(H2NATIVE_ERR_PANIC, format!("panic: {}", panic_message(&*p)))));
+    match r {
+        Ok(()) => H2NATIVE_OK,
+        Err(e) => {
+            // Even the error path must not unwind into C.
+            let _ = catch_unwind(AssertUnwindSafe(|| set_last_error(func, &e.msg)));
+            e.code
+        }
+    }
+}
+
+/// Checks that `p` is a live handle (without dereferencing it unless it is in the live set)
+/// and not poisoned.
+fn checked(p: *const h2native_conn) -> Result<NonNull<h2native_conn>, Error> {
+    let nn = NonNull::new(p.cast_mut()).ok_or_else(|| Error::null("conn"))?;
+    if !live().contains(&(p as usize)) {
+        return Err(Error::new(
+            H2NATIVE_ERR_BAD_HANDLE,
+            format!("{p:p} is not a live connection handle (already freed, or never returned by h2native_conn_new_*)"),
+        ));
+    }
+    // SAFETY: `p` is in the live set, so it came from `Box::into_raw` in `new_conn` and has not
+    // been freed (free removes it from the set before releasing the memory); reading a field
+    // is sound as long as no other thread mutates the handle concurrently, which the caller
+    // guarantees (documented contract).
+    let h = unsafe { nn.as_ref() };
+    if h.magic != MAGIC_LIVE {
+        return Err(Error::new(H2NATIVE_ERR_BAD_HANDLE, format!("{p:p}: bad magic {:#x}", h.magic)));
+    }
+    if h.poisoned {
+        return Err(Error::new(H2NATIVE_ERR_POISONED, "an earlier call panicked on this connection"));
+    }
+    Ok(nn)
+}
+
+/// Runs an engine operation on a live handle; a panic poisons the handle.
+fn with_conn(
+    func: &str,
+    p: *mut h2native_conn,
+    f: impl FnOnce(&mut h2native_conn) -> Result<(), Error>,
+) -> c_int {
+    guard(func, || {
+        let mut nn = checked(p)?;
+        // SAFETY: `checked` proved that `p` is a live handle (allocated by `new_conn`, not
+        // freed); the caller guarantees that no other thread uses it during this call, so this
+        // is the only reference.
+        let h = unsafe { nn.as_mut() };
+        match catch_unwind(AssertUnwindSafe(|| f(h))) {
+            Ok(r) => r,
+            Err(p) => {
+                h.poisoned = true;
+                Err(Error::new(
+                    H2NATIVE_ERR_PANIC,
+                    format!("panic (connection poisoned): {}", panic_message(&*p)),
+                ))
+            }
+        }
+    })
+}
+
+/// Writes `v` through an out-pointer that the caller checked for NULL.
+///
+/// # Safety
+/// `out` must be NULL or valid for writes of a `T`.
+unsafe fn put<T>(out: *mut T, what: &str, v: T) -> Result<(), Error> {
+    if out.is_null() {
+        return Err(Error::null(what));
+    }
+    // SAFETY: not NULL (checked above); valid and aligned for writes by the caller's contract.
+    unsafe { out.write(v) };
+    Ok(())
+}
+
+/// Returns a buffer through `ptr`/`len` out-pointers.
+///
+/// # Safety
+/// `ptr` and `len` must be NULL or valid for writes.
+unsafe fn put_buf(ptr: *mut *const u8, len: *mut usize, buf: &[u8]) -> Result<(), Error> {
+    if ptr.is_null() {
+        return Err(Error::null("ptr"));
+    }
+    if len.is_null() {
+        return Err(Error::null("len"));
+    }
+    // SAFETY: both pointers are non-NULL (checked above) and valid for writes by the caller's
+    // contract.
+    unsafe {
+        ptr.write(buf.as_ptr());
+        len.write(buf.len());
+    }
+    Ok(())
+}
+
+/// A byte slice from a C pointer and length; NULL is accepted for length 0.
+///
+/// # Safety
+/// Unless `len` is 0, `p` must be valid for reads of `len` octets for `'a`, and not be
+/// written to meanwhile.
+unsafe fn slice<'a>(p: *const u8, len: usize, what: &str) -> Result<&'a [u8], Error> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if p.is_null() {
+        return Err(Error::null(what));
+    }
+    if len > isize::MAX as usize {
+        return Err(Error::new(H2NATIVE_ERR_TOO_LARGE, format!("{what}: length {len} is too large")));
+    }
+    // SAFETY: `p` is non-NULL (checked), `u8` has alignment 1, `len <= isize::MAX` (checked), and
+    // the caller guarantees `len` readable octets that are not mutated during the call.
+    Ok(unsafe { std::slice::from_raw_parts(p, len) })
+}
+
+// ----- the API -----
+
+/// The version of the flat event/command/segment format (ABI.md) this library implements.
+/// Equal to `H2NATIVE_ABI_VERSION` for a header that matches the library.
+#[no_mangle]
+pub extern "C" fn h2native_abi_version() -> u32 {
+    event::ABI_VERSION
+}
+
+/// Copies the calling thread's last error message into `buf` (NUL-terminated, truncated to
+/// `cap - 1` octets). Returns the full message length in octets (without the NUL; 0 if no call
+/// failed on this thread yet), so a caller may size `buf` with a first call
+/// `h2native_last_error(NULL, 0)`. Returns `H2NATIVE_ERR_NULL` if `buf` is NULL but `cap` is
+/// not 0.
+///
+/// # Safety
+/// `buf` must be NULL or valid for writes of `cap` octets.
+#[no_mangle]
+pub unsafe extern "C" fn h2native_last_error(buf: *mut c_char, cap: usize) -> c_int {
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        if buf.is_null() && cap != 0 {
+            return H2NATIVE_ERR_NULL;
+        }
+        LAST_ERROR
+            .try_with(|e| {
+                let e = e.borrow();
+                let msg = e.as_bytes();
+                if cap > 0 {
+                    let n = msg.len().min(cap - 1);
+                    // SAFETY: `buf` is non-NULL (cap > 0 and checked above) and valid for `cap`
+                    // octets by the caller's contract; `n + 1 <= cap`; `msg` is our own String,
+                    // which cannot overlap the caller's buffer.
+                    unsafe {
+                        std::ptr::copy_nonoverlapping(msg.as_ptr(), buf.cast::<u8>(), n);
+                        buf.add(n).write(0);
+                    }
+                }
+                c_int::try_from(msg.len()).unwrap_or(c_int::MAX)
+            })
+            .unwrap_or(0)
+    }));
+    r.unwrap_or(H2NATIVE_ERR_PANIC)
+}
+
+/// Fills `*config` with the engine's defaults.
+///
+/// # Safety
+/// `config` must be NULL or valid for writes of an `h2native_config`.
+#[no_mangle]
+pub unsafe extern "C" fn h2native_config_default(config: *mut h2native_config) -> c_int {
+    guard("h2native_config_default", || {
+        let d = h2native_config::from(&Config::default());
+        // SAFETY: forwarded contract: `config` is NULL (rejected by `put`) or writable.
+        unsafe { put(config, "config", d) }
+    })
+}
+
+/// # Safety
+/// `config` NULL or readable; `out` NULL or writable.
+unsafe fn new_conn(
+    func: &str,
+    config: *const h2native_config,
+    out: *mut *mut h2native_conn,
+    make: fn(Config) -> Connection,
+) -> c_int {
+    guard(func, || {
+        if out.is_null() {
+            return Err(Error::null("out"));
+        }
+        if config.is_null() {
+            return Err(Error::null("config"));
+        }
+        // SAFETY: `config` is non-NULL (checked) and points to an initialized `h2native_config`
+        // by the caller's contract; every bit pattern of its integer fields is valid.
+        let cfg = Config::from(unsafe { &*config });
+        let h = Box::new(h2native_conn {
+            magic: MAGIC_LIVE,
+            poisoned: false,
+            conn: make(cfg),
+            results: Vec::new(),
+        });
+        let p = Box::into_raw(h);
+        live().insert(p as usize);
+        // SAFETY: `out` is non-NULL (checked) and writable by the caller's contract.
+        unsafe { out.write(p) };
+        Ok(())
+    })
+}
+
+/// Creates a server connection. Its SETTINGS are in the output right away. On success
+/// `*out` is the new handle; on failure `*out` is left unchanged.
+///
+/// # Safety
+/// `config` must be NULL or point to an initialized `h2native_config`; `out` must be NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn h2native_conn_new_server(
+    config: *const h2native_config,
+    out: *mut *mut h2native_conn,
+) -> c_int {
+    // SAFETY: same contract as ours.
+    unsafe { new_conn("h2native_conn_new_server", config, out, Connection::server) }
+}
+
+/// Creates a client connection. The output holds the preface and SETTINGS right away.
+///
+/// # Safety
+/// As `h2native_conn_new_server`.
+#[no_mangle]
+pub unsafe extern "C" fn h2native_conn_new_client(
+    config: *const h2native_config,
+    out: *mut *mut h2native_conn,
+) -> c_int {
+    // SAFETY: same contract as ours.
+    unsafe { new_conn("h2native_conn_new_client", config, out, Connection::client) }
+}
+
+/// Releases a connection. NULL is a no-op (returns `H2NATIVE_OK`). A handle that is not live
+/// (e.g. freed twice) is reported as `H2NATIVE_ERR_BAD_HANDLE` without being touched (see the
+/// handle limits in the module documentation). A poisoned connection may (and should) be freed.
+///
+/// # Safety
+/// `conn` must be NULL or a pointer value; it must not be in use by another thread.
+#[no_mangle]
+pub unsafe extern "C" fn h2native_conn_free(conn: *mut h2native_conn) -> c_int {
+    guard("h2native_conn_free", || {
+        if conn.is_null() {
+            return Ok(());
+        }
+        // Removed from the live set first: from now on no call dereferences it.
+        let was_live = live().remove(&(conn as usize));
+        if !was_live {
+            return Err(Error::new(
+                H2NATIVE_ERR_BAD_HANDLE,
+                format!("{conn:p} is not a live connection handle (double free?)"),
+            ));
+        }
+        // SAFETY: `conn` was in the live set, so it came from `Box::into_raw` in `new_conn` and
+        // was not freed yet; we just removed it, so this is its only release. The caller
+        // guarantees no other thread is using it.
+        let mut h = unsafe { Box::from_raw(conn) };
+        h.magic = MAGIC_DEAD;
+        drop(h);
+        Ok(())
+    })
+}
+
+/// Tells the connection the caller's time in milliseconds (any monotonic origin); drives the
+/// per-window limits and the SETTINGS and idle timeouts.
+///
+/// # Safety
+/// `conn`: a handle from `h2native_conn_new_*` (see the handle contract at the top of the header).
+#[no_mangle]
+pub unsafe extern "C" fn h2native_conn_set_now(conn: *mut h2native_conn, now_ms: u64) -> c_int {
+    with_conn("h2native_conn_set_now", conn, |h| {
+        h.conn.set_now(now_ms);
+        Ok(())
+    })
+}
+
+/// Processes every complete frame at the front of `input[0..len]`; `*consumed` is set to the
+/// octets consumed. The unconsumed tail (a partial frame) must be fed again with more bytes
+/// appended. DATA and GOAWAY events point into `input`: read them before reusing it.
+///
+/// # Safety
+/// `input` must be readable for `len` octets (or NULL with `len` 0); `consumed` NULL or
+/// writable; `conn`: see the handle contract.
+#[no_mangle]
+pub unsafe extern "C" fn h2native_conn_feed(
+    conn: *mut h2native_conn,
+    input: *const u8,
+    len: usize,
+    consumed: *mut usize,
+) -> c_int {
+    with_conn("h2native_conn_feed", conn, |h| {
+        if consumed.is_null() {
+            return Err(Error::null("consumed"));
+        }
+        if u32::try_from(len).is_err() {
+            return Err(Error::new(H2NATIVE_ERR_TOO_LARGE, format!("input of {len} octets (max 2^32 - 1)")));
+        }
+        // SAFETY: forwarded contract: `input` readable for `len` octets during this call.
+        let input = unsafe { slice(input, len, "input") }?;
+        let n = h.conn.feed(input);
+        // SAFETY: `consumed` is non-NULL (checked) and writable by the caller's contract.
+        unsafe { consumed.write(n) };
+        Ok(())
+    })
+}
+
+/// `*ptr`/`*len`: the event records (ABI.md) appended since the last `clear_events`. Valid
+/// until the next call that mutates the connection.
+///
+/// # Safety
+/// `ptr` and `len` NULL or writable; `conn`: see the handle contract.
+#[no_mangle]
+pub unsafe extern "C" fn h2native_conn_events(
+    conn: *const h2native_conn,
+    ptr: *mut *const u8,
+    len: *mut usize,
+) -> c_int {
+    // SAFETY: forwarded contract (the out-pointers are NULL or writable).
+    with_conn("h2native_conn_events", conn.cast_mut(), |h| unsafe { put_buf(ptr, len, h.conn.events()) })
+}
+
+/// `*ptr`/`*len`: the octets to write to the peer, DATA payloads excluded: splice them in at
+/// the positions given by `h2native_conn_segments`. Valid until the next mutating call.
+///
+/// # Safety
+/// As `h2native_conn_events`.
+#[no_mangle]
+pub unsafe extern "C" fn h2native_conn_output(
+    conn: *const h2native_conn,
+    ptr: *mut *const u8,
+    len: *mut usize,
+) -> c_int {
+    // SAFETY: forwarded contract (the out-pointers are NULL or writable).
+    with_conn("h2native_conn_output", conn.cast_mut(), |h| unsafe { put_buf(ptr, len, h.conn.output()) })
+}
+
+/// `*ptr`/`*len`: the segment records (16 octets each, ABI.md) of the current output.
+///
+/// # Safety
+/// As `h2native_conn_events`.
+#[no_mangle]
+pub unsafe extern "C" fn h2native_conn_segments(
+    conn: *const h2native_conn,
+    ptr: *mut *const u8,
+    len: *mut usize,
+) -> c_int {
+    // SAFETY: forwarded contract (the out-pointers are NULL or writable).
+    with_conn("h2native_conn_segments", conn.cast_mut(), |h| unsafe { put_buf(ptr, len, h.conn.segments()) })
+}
+
+/// Clears the event buffer.
+///
+/// # Safety
+/// `conn`: see the handle contract.
+#[no_mangle]
+pub unsafe extern "C" fn h2native_conn_clear_events(conn: *mut h2native_conn) -> c_int {
+    with_conn("h2native_conn_clear_events", conn, |h| {
+        h.conn.clear_events();
+        Ok(())
+    })
+}
+
+/// Clears the output and its segments (call once they are written).
+///
+/// # Safety
+/// `conn`: see the handle contract.
+#[no_mangle]
+pub unsafe extern "C" fn h2native_conn_clear_output(conn: *mut h2native_conn) -> c_int {
+    with_conn("h2native_conn_clear_output", conn, |h| {
+        h.conn.clear_output();
+        Ok(())
+    })
+}
+
+/// Applies the command records `cmds[0..len]` (ABI.md) in order. `*results`/`*results_len`:
+/// 8 octets `{u32 status, u32 value}` per applied record, valid until the next `apply` or
+/// `free`. A malformed record stops the batch with `H2NATIVE_ERR_MALFORMED` (the message names
+/// its offset); the results of the records before it are still returned.
+///
+/// # Safety
+/// `cmds` readable for `len` octets (or NULL with `len` 0); `results` and `results_len` NULL or
+/// writable; `conn`: see the handle contract.
+#[no_mangle]
+pub unsafe extern "C" fn h2native_conn_apply(
+    conn: *mut h2native_conn,
+    cmds: *const u8,
+    len: usize,
+    results: *mut *const u8,
+    results_len: *mut usize,
+) -> c_int {
+    with_conn("h2native_conn_apply", conn, |h| {
+        if results.is_null() {
+            return Err(Error::null("results"));
+        }
+        if results_len.is_null() {
+            return Err(Error::null("results_len"));
+        }
+        // SAFETY: forwarded contract: `cmds` readable for `len` octets during this call.
+        let cmds = unsafe { slice(cmds, len, "cmds") }?;
+        let r = apply_commands(&mut h.conn, cmds, &mut h.results);
+        // SAFETY: both out-pointers are non-NULL (checked) and writable by the caller's contract.
+        unsafe { put_buf(results, results_len, &h.results) }?;
+        r.map(|_| ()).map_err(|e| Error::new(H2NATIVE_ERR_MALFORMED, e.to_string()))
+    })
+}
+
+/// `*closed` = whether the connection is closed (GOAWAY with an error went either way, or a
+/// fatal error): write the remaining output, then close the socket.
+///
+/// # Safety
+/// `closed` NULL or writable; `conn`: see the handle contract.
+#[no_mangle]
+pub unsafe extern "C" fn h2native_conn_is_closed(conn: *const h2native_conn, closed: *mut bool) -> c_int {
+    // SAFETY: forwarded contract (`closed` is NULL or writable).
+    with_conn("h2native_conn_is_closed", conn.cast_mut(), |h| unsafe {
+        put(closed, "closed", h.conn.is_closed())
+    })
+}
+
+/// `*drained` = whether a GOAWAY went either way and no stream is left.
+///
+/// # Safety
+/// `drained` NULL or writable; `conn`: see the handle contract.
+#[no_mangle]
+pub unsafe extern "C" fn h2native_conn_is_drained(conn: *const h2native_conn, drained: *mut bool) -> c_int {
+    // SAFETY: forwarded contract (`drained` is NULL or writable).
+    with_conn("h2native_conn_is_drained", conn.cast_mut(), |h| unsafe {
+        put(drained, "drained", h.conn.is_drained())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use h2native_codec::event::CommandWriter;
+    use std::ptr::{null, null_mut};
+
+    fn last_error() -> String {
+        let mut buf = [0 as c_char; 512];
+        // SAFETY: `buf` is writable for its length.
+        let n = unsafe { h2native_last_error(buf.as_mut_ptr(), buf.len()) };
+        assert!(n >= 0);
+        // SAFETY: `h2native_last_error` NUL-terminated the buffer.
+        unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned()
+    }
+
+    fn new(server: bool) -> *mut h2native_conn {
+        let mut cfg = std::mem::MaybeUninit::<h2native_config>::uninit();
+        let mut out = null_mut();
+        // SAFETY: valid out-pointers; `cfg` is initialized by `h2native_config_default` first.
+        unsafe {
+            assert_eq!(h2native_config_default(cfg.as_mut_ptr()), H2NATIVE_OK);
+            let f = if server { h2native_conn_new_server } else { h2native_conn_new_client };
+            assert_eq!(f(cfg.as_ptr(), &mut out), H2NATIVE_OK);
+        }
+        assert!(!out.is_null());
+        out
+    }
+
+    #[test]
+    fn config_default_is_the_engine_default() {
+        let mut c = std::mem::MaybeUninit::<h2native_config>::uninit();
+        // SAFETY: writable out-pointer.
+        assert_eq!(unsafe { h2native_config_default(c.as_mut_ptr()) }, H2NATIVE_OK);
+        // SAFETY: initialized by the call above.
+        let c = unsafe { c.assume_init() };
+        assert_eq!(Config::from(&c), Config::default());
+        assert_eq!(h2native_abi_version(), H2NATIVE_ABI_VERSION);
+    }
+
+    #[test]
+    fn null_arguments_are_errors() {
+        let conn = new(false);
+        let mut p: *const u8 = null();
+        let mut n = 0usize;
+        let mut b = false;
+        // SAFETY: every pointer is NULL or valid; NULLs are what we test.
+        unsafe {
+            assert_eq!(h2native_config_default(null_mut()), H2NATIVE_ERR_NULL);
+            assert!(last_error().contains("config is NULL"), "{}", last_error());
+            let mut out = null_mut();
+            assert_eq!(h2native_conn_new_server(null(), &mut out), H2NATIVE_ERR_NULL);
+            assert!(out.is_null());
+            let cfg = h2native_config::from(&Config::default());
+            assert_eq!(h2native_conn_new_client(&cfg, null_mut()), H2NATIVE_ERR_NULL);
+            assert_eq!(h2native_conn_feed(null_mut(), b"x".as_ptr(), 1, &mut n), H2NATIVE_ERR_NULL);
+            assert_eq!(last_error(), "h2native_conn_feed: conn is NULL");
+            assert_eq!(h2native_conn_feed(conn, null(), 1, &mut n), H2NATIVE_ERR_NULL);
+            assert_eq!(h2native_conn_feed(conn, b"x".as_ptr(), 1, null_mut()), H2NATIVE_ERR_NULL);
+            assert_eq!(h2native_conn_feed(conn, null(), 0, &mut n), H2NATIVE_OK);
+            assert_eq!(n, 0);
+            assert_eq!(h2native_conn_events(conn, null_mut(), &mut n), H2NATIVE_ERR_NULL);
+            assert_eq!(h2native_conn_output(conn, &mut p, null_mut()), H2NATIVE_ERR_NULL);
+            assert_eq!(h2native_conn_segments(null(), &mut p, &mut n), H2NATIVE_ERR_NULL);
+            assert_eq!(h2native_conn_apply(conn, null(), 8, &mut p, &mut n), H2NATIVE_ERR_NULL);
+            assert_eq!(h2native_conn_apply(conn, null(), 0, null_mut(), &mut n), H2NATIVE_ERR_NULL);
+            assert_eq!(h2native_conn_apply(conn, null(), 0, &mut p, &mut n), H2NATIVE_OK);
+            assert_eq!(n, 0);
+            assert_eq!(h2native_conn_is_closed(conn, null_mut()), H2NATIVE_ERR_NULL);
+            assert_eq!(h2native_conn_is_closed(null(), &mut b), H2NATIVE_ERR_NULL);
+            assert_eq!(h2native_conn_set_now(null_mut(), 1), H2NATIVE_ERR_NULL);
+            assert_eq!(h2native_conn_clear_events(null_mut()), H2NATIVE_ERR_NULL);
+            assert_eq!(h2native_conn_clear_output(null_mut()), H2NATIVE_ERR_NULL);
+            assert_eq!(h2native_last_error(null_mut(), 4), H2NATIVE_ERR_NULL);
+            assert!(h2native_last_error(null_mut(), 0) > 0);
+            assert_eq!(h2native_conn_free(null_mut()), H2NATIVE_OK);
+            assert_eq!(h2native_conn_free(conn), H2NATIVE_OK);
+        }
+    }
+
+    #[test]
+    fn client_output_is_the_preface() {
+        let conn = new(false);
+        let (mut p, mut n) = (null(), 0usize);
+        let mut closed = true;
+        // SAFETY: valid handle and out-pointers; the returned buffer is read before any
+        // mutating call.
+        unsafe {
+            assert_eq!(h2native_conn_output(conn, &mut p, &mut n), H2NATIVE_OK);
+            assert!(std::slice::from_raw_parts(p, n).starts_with(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"));
+            assert_eq!(h2native_conn_clear_output(conn), H2NATIVE_OK);
+            assert_eq!(h2native_conn_output(conn, &mut p, &mut n), H2NATIVE_OK);
+            assert_eq!(n, 0);
+            assert_eq!(h2native_conn_is_closed(conn, &mut closed), H2NATIVE_OK);
+            assert!(!closed);
+            assert_eq!(h2native_conn_set_now(conn, 1_000), H2NATIVE_OK);
+            assert_eq!(h2native_conn_free(conn), H2NATIVE_OK);
+        }
+    }
+
+    #[test]
+    fn double_free_and_garbage_handles_are_detected_without_dereferencing() {
+        let conn = new(true);
+        let mut n = 0usize;
+        let mut garbage = [0u64; 8];
+        let garbage = garbage.as_mut_ptr().cast::<h2native_conn>();
+        // SAFETY: the stale and garbage pointers are never dereferenced: they are not in the
+        // live set, which is what this test checks.
+        unsafe {
+            assert_eq!(h2native_conn_free(conn), H2NATIVE_OK);
+            assert_eq!(h2native_conn_free(conn), H2NATIVE_ERR_BAD_HANDLE);
+            assert!(last_error().contains("double free"), "{}", last_error());
+            assert_eq!(h2native_conn_feed(conn, b"x".as_ptr(), 1, &mut n), H2NATIVE_ERR_BAD_HANDLE);
+            assert!(last_error().contains("not a live connection handle"), "{}", last_error());
+            assert_eq!(h2native_conn_clear_events(garbage), H2NATIVE_ERR_BAD_HANDLE);
+            assert_eq!(h2native_conn_free(garbage), H2NATIVE_ERR_BAD_HANDLE);
+        }
+    }
+
+    #[test]
+    fn malformed_commands_report_the_offset_and_keep_earlier_results() {
+        let conn = new(false);
+        let mut w = CommandWriter::default();
+        w.ping(*b"12345678");
+        w.buf.extend_from_slice(&[0xff, 0, 0, 0, 8, 0, 0, 0]); // unknown opcode 255
+        let (mut p, mut n) = (null(), 0usize);
+        // SAFETY: valid handle, buffers and out-pointers.
+        unsafe {
+            let r = h2native_conn_apply(conn, w.buf.as_ptr(), w.buf.len(), &mut p, &mut n);
+            assert_eq!(r, H2NATIVE_ERR_MALFORMED);
+            assert_eq!(
+                last_error(),
+                "h2native_conn_apply: malformed command record at offset 16: unknown opcode"
+            );
+            assert_eq!(n, 8);
+            assert_eq!(std::slice::from_raw_parts(p, n), &[0u8; 8]); // PING: OK, 0
+            assert_eq!(h2native_conn_free(conn), H2NATIVE_OK);
+        }
+    }
+
+    #[test]
+    fn last_error_truncates_and_reports_the_full_length() {
+        set_last_error("f", "0123456789");
+        let mut buf = [0x55 as c_char; 5];
+        // SAFETY: `buf` is writable for 5 octets.
+        let n = unsafe { h2native_last_error(buf.as_mut_ptr(), buf.len()) };
+        assert_eq!(n, 13); // "f: 0123456789"
+        assert_eq!(buf.map(|c| c as u8), *b"f: 0\0");
+    }
+
+    #[test]
+    fn panics_are_contained_and_poison_the_connection() {
+        let conn = new(true);
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {})); // keep the test output clean
+        let r = with_conn("test_op", conn, |_| panic!("boom"));
+        let e1 = last_error();
+        let r2 = guard("test_fn", || panic!("{}", String::from("formatted")));
+        std::panic::set_hook(prev);
+        assert_eq!(r, H2NATIVE_ERR_PANIC);
+        assert_eq!(e1, "test_op: panic (connection poisoned): boom");
+        assert_eq!(last_error(), "test_fn: panic: formatted");
+        // SAFETY: valid (poisoned) handle.
+        unsafe {
+            assert_eq!(h2native_conn_set_now(conn, 1), H2NATIVE_ERR_POISONED);
+            assert_eq!(h2native_conn_free(conn), H2NATIVE_OK);
+        }
+        assert_eq!(r2, H2NATIVE_ERR_PANIC);
+    }
+}
