@@ -12,7 +12,9 @@ const SUCCESS_LINE: &str = "roundtrip: OK";
 
 /// The directory holding `libh2native.so`: cargo builds the library (all its crate types,
 /// the cdylib included) before the integration tests, next to `target/<profile>/deps/`, where
-/// this test executable lives. Works for any `CARGO_TARGET_DIR` and profile.
+/// this test executable lives. Works for any `CARGO_TARGET_DIR` and profile. The program runs
+/// with `LD_LIBRARY_PATH` pointing there too: cargo's own `LD_LIBRARY_PATH` lists
+/// `target/<profile>/` first, where a `cargo build` may have left an older copy.
 fn cdylib_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
     let deps = exe.parent().expect("test executable has a directory");
@@ -73,7 +75,7 @@ fn roundtrip_exe() -> &'static Path {
 
 #[test]
 fn c_roundtrip_succeeds() {
-    let o = run(&mut Command::new(roundtrip_exe()), "roundtrip", "");
+    let o = run(Command::new(roundtrip_exe()).env("LD_LIBRARY_PATH", cdylib_dir()), "roundtrip", "");
     assert!(o.status.success(), "c/roundtrip.c failed\n{}", show(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains(SUCCESS_LINE), "no success line\n{}", show(&o));
 }
@@ -84,7 +86,8 @@ fn c_roundtrip_is_clean_under_valgrind() {
     let o = run(
         Command::new("valgrind")
             .args(["--error-exitcode=1", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect"])
-            .arg(exe),
+            .arg(exe)
+            .env("LD_LIBRARY_PATH", cdylib_dir()),
         "valgrind",
         "apt-get install valgrind (this test does not skip without it)",
     );
