@@ -5,6 +5,7 @@
 //! errors into Java exceptions or C error codes.
 
 pub mod jni;
+pub mod session;
 
 /// The version of the flat binary format shared with the JVM (defined once, by the codec that
 /// implements it). The JVM loader refuses a library whose version differs from the one it was
