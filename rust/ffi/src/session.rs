@@ -356,7 +356,8 @@ mod tests {
         let results = region(&block, control::RESULTS);
         assert_eq!((u32_at(results, 0), u32_at(results, 4)), (0, 1));
         let out = region(&block, control::OUTPUT).to_vec();
-        server.feed(3, &out, &mut big).unwrap();
+        assert_eq!(server.feed(3, &out, &mut block).unwrap(), STATUS_OK);
+        let mut big = block.clone();
         let evs: Vec<_> = events(region(&big, control::EVENTS)).collect();
         assert!(evs.iter().any(|e| matches!(e, Event::Headers { stream_id: 1, .. })), "{evs:?}");
         // A malformed command buffer is an error naming the offset.
