@@ -6,6 +6,7 @@
 
 pub mod c_abi;
 pub mod jni;
+pub mod session;
 
 /// The version of the flat binary format shared with the JVM (defined once, by the codec that
 /// implements it). The JVM loader refuses a library whose version differs from the one it was

@@ -2,6 +2,7 @@
 //! `h2native.impl.NativeBindings`, so no symbol lookup happens per call and a class/library
 //! mismatch fails at load time with a clear `UnsatisfiedLinkError` instead of at first use.
 
+mod conn;
 mod guard;
 mod probe;
 
@@ -24,6 +25,26 @@ fn native_methods() -> Vec<NativeMethod> {
             name: "fnv1a".into(),
             sig: "(Ljava/nio/ByteBuffer;II)J".into(),
             fn_ptr: probe::fnv1a as *mut c_void,
+        },
+        NativeMethod {
+            name: "address".into(),
+            sig: "(Ljava/nio/ByteBuffer;)J".into(),
+            fn_ptr: conn::address as *mut c_void,
+        },
+        NativeMethod { name: "open".into(), sig: "(Z[J)J".into(), fn_ptr: conn::open as *mut c_void },
+        NativeMethod { name: "close".into(), sig: "(J)Z".into(), fn_ptr: conn::close as *mut c_void },
+        NativeMethod { name: "feed".into(), sig: "(JJJIJI)I".into(), fn_ptr: conn::feed as *mut c_void },
+        NativeMethod {
+            name: "feedArray".into(),
+            sig: "(JJ[BIIJI)I".into(),
+            fn_ptr: conn::feed_array as *mut c_void,
+        },
+        NativeMethod { name: "apply".into(), sig: "(JJJIJI)I".into(), fn_ptr: conn::apply as *mut c_void },
+        NativeMethod { name: "flush".into(), sig: "(JJI)I".into(), fn_ptr: conn::flush as *mut c_void },
+        NativeMethod {
+            name: "liveConnections".into(),
+            sig: "()J".into(),
+            fn_ptr: conn::live_connections as *mut c_void,
         },
     ]
 }

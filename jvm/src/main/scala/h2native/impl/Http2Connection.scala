@@ -1,0 +1,500 @@
+/*
+ * Licensed under the Apache License, Version 2.0.
+ */
+package h2native.impl
+
+import java.lang.ref.Cleaner
+import java.nio.{ByteBuffer, ByteOrder}
+import java.nio.charset.StandardCharsets
+
+import org.apache.pekko.annotation.InternalApi
+import org.apache.pekko.http.scaladsl.model.HttpHeader
+import org.apache.pekko.http.scaladsl.model.headers.RawHeader
+import org.apache.pekko.util.{ByteString, ByteStringBuilder}
+
+/**
+ * INTERNAL API
+ *
+ * Every field of the Rust `Config` (rust/codec/src/conn/limits.rs), with the same defaults. The order of `toArray` is
+ * the index order of `NativeBindings.open` (rust/ffi/JNI.md).
+ */
+@InternalApi
+final case class EngineSettings(
+    maxConcurrentStreams: Long = 100,
+    initialStreamWindow: Long = 1 << 20,
+    initialConnectionWindow: Long = 1 << 20,
+    maxFrameSize: Long = 16384,
+    headerTableSize: Long = 4096,
+    maxEncoderTableSize: Long = 4096,
+    maxHeaderListSize: Long = 16 << 10,
+    maxHeaderCount: Long = 256,
+    maxHeaderBlockSize: Long = 64 << 10,
+    maxContinuationFrames: Long = 8,
+    maxSettingsEntries: Long = 32,
+    maxSettingsPerWindow: Long = 100,
+    maxQueuedControlReplies: Long = 1000,
+    maxResetsReceivedPerWindow: Long = 200,
+    maxResetsSentPerWindow: Long = 200,
+    maxEmptyFramesPerWindow: Long = 100,
+    limitWindowMs: Long = 30000,
+    closedStreamsRemembered: Long = 128,
+    settingsTimeoutMs: Long = 10000,
+    idleTimeoutMs: Long = 0
+) {
+  def toArray: Array[Long] = productIterator.map(_.asInstanceOf[Long]).toArray
+}
+
+/** INTERNAL API: event kinds, flags and constants of the flat ABI (rust/codec/ABI.md). */
+@InternalApi
+object H2Abi {
+  final val Headers = 1
+  final val Data = 2
+  final val Reset = 3
+  final val WindowOpened = 4
+  final val GoAway = 5
+  final val PingAck = 6
+  final val Settings = 7
+  final val SettingsAcked = 8
+  final val ConnectionError = 9
+  final val StreamError = 10
+  final val Http1Detected = 11
+  final val Limit = 12
+  final val Drained = 13
+
+  final val EndStream = 0x1
+  final val Trailers = 0x2
+  final val TooLarge = 0x4
+
+  final val SourceLiteral = 0
+  final val SourceStatic = 1
+  final val SourceDynamic = 2
+  final val SourceStaticName = 3
+  final val SourceDynamicName = 4
+  final val SourceInserted = 5
+
+  /** IO block control area (rust/ffi/JNI.md). */
+  final val ControlLen = 64
+  final val StatusOverflow = 1
+}
+
+/**
+ * INTERNAL API
+ *
+ * One header field as materialised on the JVM: the name, the value and the pekko-http header, created once per HPACK
+ * table entry and shared by every request that references that entry.
+ */
+@InternalApi
+final class HeaderField(val name: String, val value: String) {
+  def isPseudo: Boolean = name.nonEmpty && name.charAt(0) == ':'
+  private[this] var _header: HttpHeader = _
+
+  /** The pekko-http header (a `RawHeader`), created on first use and then cached with the field. */
+  def header: HttpHeader = {
+    if (_header eq null) _header = RawHeader(name, value)
+    _header
+  }
+}
+
+/**
+ * INTERNAL API
+ *
+ * The JVM side of one native HTTP/2 connection: a handle, a reused direct IO block (events, output, segments and
+ * command results land there after each call), a reused direct command buffer, and a header cache.
+ *
+ * NOT thread-safe: one owner (the connection's GraphStage) calls it; the native side rejects concurrent calls with an
+ * IllegalStateException rather than racing. Events are valid until the next call (`feed`, `submit`, `flush`): read them
+ * first. Output accumulates on the JVM side until `takeOutput`.
+ *
+ * `close()` frees the native connection at once and is idempotent; a Cleaner closes it if the object is dropped
+ * unclosed. After `close()` every call throws IllegalStateException.
+ */
+@InternalApi
+final class Http2Connection private (server: Boolean, settings: EngineSettings) {
+  import H2Abi._
+  import Http2Connection._
+
+  NativeLibrary.ensureLoaded()
+
+  private[this] val state = new HandleState(NativeBindings.open(server, settings.toArray))
+  private[this] val cleanable = cleaner.register(this, state)
+
+  private[this] var io: ByteBuffer = _
+  private[this] var ioAddress = 0L
+  private[this] var inBuf: ByteBuffer = _
+  private[this] var inAddress = 0L
+
+  /** Unconsumed tail (a partial frame) of the last input, fed again in front of the next bytes. */
+  private[this] var pending: ByteString = ByteString.empty
+
+  /** The input of the last feed: DATA and GOAWAY offsets point into it. */
+  private[this] var input: ByteString = ByteString.empty
+
+  // Output accumulated across calls: control/header octets and segment records (outPos, tag, off, len).
+  private[this] var outBytes = new Array[Byte](4096)
+  private[this] var outLen = 0
+  private[this] var segs = new Array[Int](64)
+  private[this] var segCount = 0
+
+  /**
+   * Inputs of at least this many octets whose ByteString is compact (one whole array) are pinned (`feedArray`); smaller
+   * or fragmented ones are copied into the reused direct input buffer. 0: always pin compact inputs; Int.MaxValue:
+   * always copy. Default from the figures in rust/ffi/JNI.md.
+   */
+  var pinThreshold: Int = Http2Connection.DefaultPinThreshold
+
+  private[this] var flagsWord = 0
+
+  growIo(16 << 10)
+  call(NativeBindings.flush(handle, ioAddress, io.capacity))
+
+  private def handle: Long = {
+    val h = state.handle
+    if (h == 0) throw new IllegalStateException("h2native connection is closed")
+    h
+  }
+
+  private def growIo(capacity: Int): Unit = {
+    io = ByteBuffer.allocateDirect(capacity).order(ByteOrder.LITTLE_ENDIAN)
+    ioAddress = NativeBindings.address(io)
+  }
+
+  /** Takes a native status; on OVERFLOW grows the block and flushes; then collects the output. */
+  private def call(status0: Int): Int = {
+    var status = status0
+    while (status == StatusOverflow) {
+      val needed = io.getInt(40)
+      growIo(math.max(needed, io.capacity * 2))
+      status = NativeBindings.flush(handle, ioAddress, io.capacity)
+    }
+    flagsWord = io.getInt(44)
+    collectOutput()
+    events.reset()
+    io.getInt(4)
+  }
+
+  private def collectOutput(): Unit = {
+    val oOff = io.getInt(16)
+    val oLen = io.getInt(20)
+    val sOff = io.getInt(24)
+    val sLen = io.getInt(28)
+    val base = outLen
+    if (oLen > 0) {
+      if (outLen + oLen > outBytes.length)
+        outBytes = java.util.Arrays.copyOf(outBytes, math.max(outLen + oLen, outBytes.length * 2))
+      io.get(oOff, outBytes, outLen, oLen)
+      outLen += oLen
+    }
+    val n = sLen / 16
+    if (n > 0) {
+      if ((segCount + n) * 4 > segs.length)
+        segs = java.util.Arrays.copyOf(segs, math.max((segCount + n) * 4, segs.length * 2))
+      var i = 0
+      while (i < n) {
+        val at = sOff + 16 * i
+        val k = (segCount + i) * 4
+        segs(k) = io.getInt(at) + base
+        segs(k + 1) = io.getInt(at + 4)
+        segs(k + 2) = io.getInt(at + 8)
+        segs(k + 3) = io.getInt(at + 12)
+        i += 1
+      }
+      segCount += n
+    }
+  }
+
+  private def now(): Long = System.currentTimeMillis()
+
+  /**
+   * Feeds received bytes (all frames in them, one native call). Returns the octets consumed of the input, which is the
+   * unconsumed tail of earlier feeds followed by `bytes`; the tail of an incomplete frame is kept and fed again next
+   * time. Then iterate `events`.
+   */
+  def feed(bytes: ByteString): Int = {
+    val h = handle
+    val in = if (pending.isEmpty) bytes else pending ++ bytes
+    input = in
+    val len = in.length
+    val consumed =
+      if (len >= pinThreshold && in.isCompact) {
+        val arr = in.toArrayUnsafe()
+        call(NativeBindings.feedArray(h, now(), arr, 0, len, ioAddress, io.capacity))
+      } else {
+        if ((inBuf eq null) || inBuf.capacity < len) {
+          inBuf = ByteBuffer.allocateDirect(math.max(len, 16 << 10))
+          inAddress = NativeBindings.address(inBuf)
+        }
+        inBuf.clear()
+        in.copyToBuffer(inBuf)
+        call(NativeBindings.feed(h, now(), inAddress, len, ioAddress, io.capacity))
+      }
+    pending = if (consumed >= len) ByteString.empty else in.drop(consumed)
+    consumed
+  }
+
+  def isClosed: Boolean = (flagsWord & 1) != 0
+  def isDrained: Boolean = (flagsWord & 2) != 0
+
+  // ---------------------------------------------------------------- header cache
+
+  private[this] val staticFields = new Array[HeaderField](62)
+  private[this] val staticNames = new Array[String](62)
+  private[this] val dynIds = Array.fill[Long](DynamicCacheSize)(-1L)
+  private[this] val dynFields = new Array[HeaderField](DynamicCacheSize)
+  private[this] var scratch = new Array[Byte](256)
+
+  /** Header objects created (fields and strings): a counter for tests and metrics. */
+  var materialized: Long = 0
+
+  private def string(off: Int, len: Int): String = {
+    if (len > scratch.length) scratch = new Array[Byte](math.max(len, scratch.length * 2))
+    io.get(off, scratch, 0, len)
+    materialized += 1
+    new String(scratch, 0, len, StandardCharsets.ISO_8859_1)
+  }
+
+  private def dynamic(id: Long): HeaderField = {
+    val slot = (id & (DynamicCacheSize - 1)).toInt
+    if (dynIds(slot) == id) dynFields(slot) else null
+  }
+
+  private def storeDynamic(id: Long, f: HeaderField): Unit = {
+    val slot = (id & (DynamicCacheSize - 1)).toInt
+    dynIds(slot) = id
+    dynFields(slot) = f
+  }
+
+  private def field(entry: Int): HeaderField = {
+    val source = io.get(entry) & 0xff
+    // Offsets in HEADERS events are absolute in the event buffer, which starts at the events region.
+    val base = io.getInt(8)
+    val nOff = base + io.getInt(entry + 4)
+    val nLen = io.getInt(entry + 8)
+    val vOff = base + io.getInt(entry + 12)
+    val vLen = io.getInt(entry + 16)
+    val id = io.getLong(entry + 24)
+    def fresh(): HeaderField = { materialized += 1; new HeaderField(string(nOff, nLen), string(vOff, vLen)) }
+    source match {
+      case SourceStatic if id > 0 && id < 62 =>
+        var f = staticFields(id.toInt)
+        if (f eq null) { f = fresh(); staticFields(id.toInt) = f }
+        f
+      case SourceDynamic =>
+        var f = dynamic(id)
+        if (f eq null) { f = fresh(); storeDynamic(id, f) }
+        f
+      case SourceStaticName if id > 0 && id < 62 =>
+        var name = staticNames(id.toInt)
+        if (name eq null) { name = string(nOff, nLen); staticNames(id.toInt) = name }
+        materialized += 1
+        new HeaderField(name, string(vOff, vLen))
+      case SourceDynamicName =>
+        val cached = dynamic(id)
+        val name = if (cached ne null) cached.name else string(nOff, nLen)
+        materialized += 1
+        new HeaderField(name, string(vOff, vLen))
+      case SourceInserted =>
+        val f = fresh()
+        storeDynamic(id, f)
+        f
+      case _ => fresh()
+    }
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /** The event cursor: one reusable object; `next()` moves to the next event of the last call. */
+  object events {
+    private[this] var pos = 0
+    private[this] var end = 0
+    private[this] var at = -1
+
+    private[Http2Connection] def reset(): Unit = {
+      pos = io.getInt(8)
+      end = pos + io.getInt(12)
+      at = -1
+    }
+
+    def next(): Boolean = {
+      if (at >= 0) pos += math.max(8, io.getInt(at + 4))
+      if (pos + 8 > end) { at = -1; false }
+      else { at = pos; true }
+    }
+
+    private def u32(o: Int): Int = io.getInt(at + o)
+
+    def kind: Int = io.getShort(at) & 0xffff
+    def flags: Int = io.getShort(at + 2) & 0xffff
+    def endStream: Boolean = (flags & EndStream) != 0
+
+    /** Stream id of HEADERS, DATA, RESET, WINDOW_OPENED, STREAM_ERROR; last stream id of GOAWAY/CONNECTION_ERROR. */
+    def streamId: Int = u32(8)
+
+    /** HEADERS: number of fields. */
+    def fieldCount: Int = u32(12)
+
+    /** HEADERS: field `i`, from the per-connection cache when HPACK indexed it. */
+    def field(i: Int): HeaderField = Http2Connection.this.field(at + 24 + 32 * i)
+
+    /** DATA: the payload, a zero-copy slice of the fed ByteString. */
+    def dataSlice: ByteString = { val off = u32(12); input.slice(off, off + u32(16)) }
+
+    /** RESET, GOAWAY, CONNECTION_ERROR, STREAM_ERROR: the error code. */
+    def errorCode: Int = u32(12)
+
+    /** WINDOW_OPENED: octets that may be sent now. LIMIT: the limit number (see ABI.md). */
+    def value: Int = u32(12)
+
+    /** CONNECTION_ERROR / STREAM_ERROR: the reason; GOAWAY: its debug data (UTF-8). */
+    def reason: String = kind match {
+      case GoAway => input.slice(u32(16), u32(16) + u32(20)).utf8String
+      case ConnectionError | StreamError =>
+        val n = u32(16); val b = new Array[Byte](n); io.get(at + 24, b, 0, n); new String(b, StandardCharsets.UTF_8)
+      case _ => ""
+    }
+
+    /** PING_ACK: the 8-octet payload as a long (little-endian read of the octets). */
+    def pingPayload: Long = io.getLong(at + 8)
+
+    /** SETTINGS: field at `offset` (8 max frame size, 12 max concurrent streams, 16 initial window, ...). */
+    def settingsField(offset: Int): Int = u32(offset)
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  /** The reusable command writer: append commands, then `submit()` them in one native call. */
+  object commands {
+    private[this] var buf = ByteBuffer.allocateDirect(4096).order(ByteOrder.LITTLE_ENDIAN)
+    private[this] var addr = NativeBindings.address(buf)
+    private[this] var records = 0
+
+    private def ensure(n: Int): Unit =
+      if (buf.remaining < n) {
+        val bigger =
+          ByteBuffer.allocateDirect(math.max(buf.capacity * 2, buf.position() + n)).order(ByteOrder.LITTLE_ENDIAN)
+        buf.flip(); bigger.put(buf); buf = bigger; addr = NativeBindings.address(buf)
+      }
+
+    private def begin(op: Int, flags: Int, minLen: Int): Int = {
+      ensure(minLen + 8); val start = buf.position()
+      buf.putShort(op.toShort).putShort(flags.toShort).putInt(0); records += 1; start
+    }
+
+    private def finish(start: Int): Unit = {
+      while ((buf.position() - start) % 8 != 0) buf.put(0.toByte)
+      buf.putInt(start + 4, buf.position() - start)
+    }
+
+    private def putLatin1(s: String): Unit = { var i = 0; while (i < s.length) { buf.put(s.charAt(i).toByte); i += 1 } }
+
+    def headers(streamId: Int, fields: Seq[(String, String)], endStream: Boolean): this.type = {
+      var size = 16 + 8 * fields.size
+      fields.foreach { case (n, v) => size += n.length + v.length }
+      val start = begin(1, if (endStream) EndStream else 0, size)
+      buf.putInt(streamId).putInt(fields.size)
+      fields.foreach { case (n, v) => buf.putInt(n.length).putInt(v.length) }
+      fields.foreach { case (n, v) => putLatin1(n); putLatin1(v) }
+      finish(start); this
+    }
+
+    def data(streamId: Int, len: Int, endStream: Boolean, tag: Int): this.type = {
+      val start = begin(2, if (endStream) EndStream else 0, 24)
+      buf.putInt(streamId).putInt(len).putInt(tag).putInt(0); finish(start); this
+    }
+
+    def reset(streamId: Int, code: Int): this.type = {
+      val start = begin(3, 0, 16); buf.putInt(streamId).putInt(code); finish(start); this
+    }
+
+    def ping(payload: Long): this.type = { val start = begin(4, 0, 16); buf.putLong(payload); finish(start); this }
+
+    def goaway(graceful: Boolean, code: Int, debug: String): this.type = {
+      val d = debug.getBytes(StandardCharsets.UTF_8)
+      val start = begin(5, if (graceful) 1 else 0, 16 + d.length)
+      buf.putInt(code).putInt(d.length).put(d); finish(start); this
+    }
+
+    def consumed(streamId: Int, n: Int): this.type = {
+      val start = begin(6, 0, 16); buf.putInt(streamId).putInt(n); finish(start); this
+    }
+
+    /** Applies the batch in one native call; results readable from `results` until the next call. */
+    def submit(): Results = {
+      val h = handle
+      val len = buf.position()
+      buf.clear(); records = 0
+      try call(NativeBindings.apply(h, now(), addr, len, ioAddress, io.capacity))
+      finally buf.clear()
+      results
+    }
+  }
+
+  /** Results of the last `submit()`: per command, a status (ABI.md: 0 OK, 1 STREAM_GONE, ...) and a value. */
+  object results extends Results {
+    def count: Int = io.getInt(36) / 8
+    def status(i: Int): Int = io.getInt(io.getInt(32) + 8 * i)
+    def value(i: Int): Int = io.getInt(io.getInt(32) + 8 * i + 4)
+  }
+
+  // ---------------------------------------------------------------- output
+
+  def hasOutput: Boolean = outLen > 0 || segCount > 0
+
+  /**
+   * The bytes to write: accumulated control/header octets (copied out of the IO block) interleaved with the DATA
+   * payloads, which are `payloads(tag)` sliced (zero copy). Clears the accumulated output.
+   */
+  def takeOutput(payloads: Int => ByteString): ByteString = {
+    handle
+    val b = new ByteStringBuilder
+    var prev = 0
+    var i = 0
+    while (i < segCount) {
+      val k = i * 4
+      val pos = segs(k)
+      if (pos > prev) b ++= ByteString.fromArray(outBytes, prev, pos - prev)
+      val p = payloads(segs(k + 1))
+      b ++= p.slice(segs(k + 2), segs(k + 2) + segs(k + 3))
+      prev = pos
+      i += 1
+    }
+    if (outLen > prev) b ++= ByteString.fromArray(outBytes, prev, outLen - prev)
+    outLen = 0
+    segCount = 0
+    b.result()
+  }
+
+  /** Frees the native connection now; idempotent. */
+  def close(): Unit = cleanable.clean()
+}
+
+/** INTERNAL API: the results of one command batch. */
+@InternalApi
+trait Results {
+  def count: Int
+  def status(i: Int): Int
+  def value(i: Int): Int
+}
+
+@InternalApi
+object Http2Connection {
+
+  /** Dynamic-table entries cached per connection, by id modulo this size (see JNI.md). */
+  final val DynamicCacheSize = 256
+
+  /** Copy below, pin from (rust/ffi/JNI.md: copying wins for small chunks, pinning for 16 KiB). */
+  final val DefaultPinThreshold = 8192
+
+  private val cleaner: Cleaner = Cleaner.create()
+
+  /** The cleaning action: holds only the handle, never the connection. */
+  final private class HandleState(@volatile var handle: Long) extends Runnable {
+    def run(): Unit = {
+      val h = handle
+      handle = 0
+      if (h != 0) NativeBindings.close(h)
+    }
+  }
+
+  def server(settings: EngineSettings = EngineSettings()): Http2Connection = new Http2Connection(true, settings)
+  def client(settings: EngineSettings = EngineSettings()): Http2Connection = new Http2Connection(false, settings)
+}

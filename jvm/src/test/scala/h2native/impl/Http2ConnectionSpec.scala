@@ -1,0 +1,352 @@
+/*
+ * Licensed under the Apache License, Version 2.0.
+ */
+package h2native.impl
+
+import java.io.{File, InputStream}
+import java.net.{InetAddress, ServerSocket, SocketTimeoutException}
+import java.nio.charset.StandardCharsets
+import java.nio.file.Files
+import java.util.concurrent.atomic.AtomicLong
+
+import scala.collection.mutable
+import scala.sys.process._
+import scala.util.Random
+
+import org.apache.pekko.util.ByteString
+import org.scalatest.matchers.should.Matchers
+import org.scalatest.wordspec.AnyWordSpec
+
+object Http2ConnectionSpec {
+  final case class Req(streamId: Int, headers: Seq[(String, String)], body: ByteString, ended: Boolean)
+}
+
+class Http2ConnectionSpec extends AnyWordSpec with Matchers {
+  import H2Abi._
+  import Http2ConnectionSpec.Req
+
+  /** Reads events; collects requests; answers each ended request (with trailers when gRPC). */
+  final class Handler(conn: Http2Connection) {
+    val requests = mutable.LinkedHashMap.empty[Int, Req]
+    val fieldInstances = mutable.ArrayBuffer.empty[HeaderField]
+    private val body = ByteString("hello from h2native")
+
+    def onInput(bytes: ByteString): Unit = {
+      conn.feed(bytes)
+      val ended = mutable.ArrayBuffer.empty[Int]
+      val ev = conn.events
+      while (ev.next()) ev.kind match {
+        case Headers =>
+          val fs = (0 until ev.fieldCount).map(ev.field)
+          fieldInstances ++= fs
+          requests(ev.streamId) = Req(ev.streamId, fs.map(f => f.name -> f.value), ByteString.empty, ev.endStream)
+          if (ev.endStream) ended += ev.streamId
+        case Data =>
+          val r = requests(ev.streamId)
+          requests(ev.streamId) = r.copy(body = r.body ++ ev.dataSlice, ended = ev.endStream)
+          if (ev.endStream) ended += ev.streamId
+          val n = ev.dataSlice.length
+          if (n > 0) conn.commands.consumed(ev.streamId, n)
+        case _ =>
+      }
+      ended.foreach { id =>
+        val grpc = requests(id).headers.exists { case (n, v) =>
+          n == "content-type" && v.startsWith("application/grpc")
+        }
+        conn.commands.headers(
+          id,
+          Seq(":status" -> "200", "content-type" -> (if (grpc) "application/grpc" else "text/plain")),
+          endStream = false
+        )
+        conn.commands.data(id, body.length, endStream = !grpc, tag = 0)
+        if (grpc) conn.commands.headers(id, Seq("grpc-status" -> "0"), endStream = true)
+      }
+      val res = conn.commands.submit()
+      (0 until res.count).foreach(i => res.status(i) shouldBe 0)
+    }
+
+    def output(): ByteString = conn.takeOutput(_ => body)
+  }
+
+  /**
+   * Serves one connection of `command` on a local socket with a server Http2Connection; returns (handler, exit, raw
+   * input).
+   */
+  def serve(command: Int => Seq[String]): (Handler, Int, ByteString) = {
+    val socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress)
+    val conn = Http2Connection.server()
+    val handler = new Handler(conn)
+    var raw = ByteString.empty
+    val proc = Process(command(socket.getLocalPort)).run(ProcessLogger(_ => (), _ => ()))
+    try {
+      socket.setSoTimeout(10000)
+      val s = socket.accept()
+      s.setSoTimeout(3000)
+      val in: InputStream = s.getInputStream
+      val out = s.getOutputStream
+      out.write(handler.output().toArray); out.flush()
+      val buf = new Array[Byte](16384)
+      var open = true
+      while (open) {
+        val n =
+          try in.read(buf)
+          catch { case _: SocketTimeoutException => -1 }
+        if (n < 0) open = false
+        else {
+          val chunk = ByteString.fromArray(buf, 0, n)
+          raw ++= chunk
+          handler.onInput(chunk)
+          out.write(handler.output().toArray); out.flush()
+        }
+      }
+      s.close()
+      (handler, proc.exitValue(), raw)
+    } finally { socket.close(); conn.close() }
+  }
+
+  "Http2Connection" should {
+    "serve curl's request and its response parses in curl" in {
+      val (h, exit, _) =
+        serve(p => Seq("curl", "-s", "--max-time", "5", "--http2-prior-knowledge", s"http://127.0.0.1:$p/hello?x=1"))
+      exit shouldBe 0
+      val req = h.requests.values.head
+      req.headers should contain allOf (":method" -> "GET", ":path" -> "/hello?x=1", ":scheme" -> "http")
+      req.ended shouldBe true
+    }
+
+    "serve h2load's request" in {
+      val (h, exit, _) = serve(p => Seq("h2load", "-n", "1", "-c", "1", s"http://127.0.0.1:$p/load"))
+      exit shouldBe 0
+      h.requests.values.head.headers should contain(":path" -> "/load")
+    }
+
+    "serve a gRPC-shaped POST from nghttp with a body and answer with trailers" in {
+      val bodyFile = File.createTempFile("grpc", ".bin")
+      val payload = Array[Byte](0, 0, 0, 0, 5) ++ "hello".getBytes(StandardCharsets.US_ASCII)
+      Files.write(bodyFile.toPath, payload)
+      val (h, exit, raw) = serve(p =>
+        Seq(
+          "nghttp",
+          "-n",
+          "-d",
+          bodyFile.toString,
+          "-H",
+          "content-type: application/grpc",
+          "-H",
+          "te: trailers",
+          s"http://127.0.0.1:$p/helloworld.Greeter/SayHello"
+        )
+      )
+      exit shouldBe 0
+      val req = h.requests.values.head
+      req.headers should contain allOf (":method" -> "POST", ":path" -> "/helloworld.Greeter/SayHello", "content-type" -> "application/grpc")
+      req.body shouldBe ByteString(payload)
+      req.ended shouldBe true
+      // The same bytes through a fresh server, in 1..7-octet chunks: same request.
+      val again = new Handler(Http2Connection.server())
+      raw.grouped(7).foreach(again.onInput)
+      again.requests.values.head.body shouldBe ByteString(payload)
+    }
+
+    "produce output a client Http2Connection parses (headers, data, trailers)" in {
+      val client = Http2Connection.client()
+      val server = Http2Connection.server()
+      try {
+        val sh = new Handler(server)
+        client.commands.headers(
+          0,
+          Seq(
+            ":method" -> "POST",
+            ":scheme" -> "http",
+            ":path" -> "/svc/M",
+            ":authority" -> "x",
+            "content-type" -> "application/grpc"
+          ),
+          endStream = false
+        )
+        client.commands.data(1, 3, endStream = true, tag = 7)
+        val r = client.commands.submit()
+        r.count shouldBe 2
+        r.value(0) shouldBe 1
+        r.value(1) shouldBe 3
+        client.feed(sh.output())
+        sh.onInput(client.takeOutput(t => if (t == 7) ByteString("abc") else ByteString.empty))
+        sh.requests(1).body shouldBe ByteString("abc")
+        client.feed(sh.output())
+        val seen = mutable.ArrayBuffer.empty[(Int, String)]
+        val ev = client.events
+        while (ev.next()) ev.kind match {
+          case Headers =>
+            seen += Headers -> (0 until ev.fieldCount)
+              .map(i => ev.field(i).name + "=" + ev.field(i).value)
+              .mkString(",")
+          case Data => seen += Data -> ev.dataSlice.utf8String
+          case _    =>
+        }
+        seen.toList shouldBe List(
+          Headers -> ":status=200,content-type=application/grpc",
+          Data -> "hello from h2native",
+          Headers -> "grpc-status=0"
+        )
+      } finally { client.close(); server.close() }
+    }
+
+    "serve a repeated gRPC header set from the cache: same instances, nothing materialised" in {
+      val client = Http2Connection.client()
+      val server = Http2Connection.server()
+      try {
+        val sh = new Handler(server)
+        def request(): Unit = {
+          client.commands.headers(
+            0,
+            Seq(
+              ":method" -> "POST",
+              ":scheme" -> "http",
+              ":path" -> "/helloworld.Greeter/SayHello",
+              ":authority" -> "localhost:8080",
+              "content-type" -> "application/grpc",
+              "te" -> "trailers",
+              "grpc-accept-encoding" -> "gzip",
+              "user-agent" -> "grpc-java-netty/1.67.1"
+            ),
+            endStream = true
+          )
+          client.commands.submit()
+          sh.onInput(client.takeOutput(_ => ByteString.empty))
+        }
+        sh.onInput(client.takeOutput(_ => ByteString.empty))
+        request()
+        val first = sh.fieldInstances.toList
+        sh.fieldInstances.clear()
+        val before = server.materialized
+        request()
+        val second = sh.fieldInstances.toList
+        first.size shouldBe 8
+        second.size shouldBe first.size
+        server.materialized shouldBe before
+        first.zip(second).foreach { case (a, b) => (a eq b) shouldBe true; (a.header eq b.header) shouldBe true }
+      } finally { client.close(); server.close() }
+    }
+
+    "survive random and mutated byte streams" in {
+      val rnd = new Random(42)
+      val preface = ByteString("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+      val valid = {
+        val c = Http2Connection.client()
+        c.commands.headers(
+          0,
+          Seq(":method" -> "GET", ":scheme" -> "http", ":path" -> "/", ":authority" -> "a"),
+          endStream = false
+        )
+        c.commands.data(1, 10, endStream = true, tag = 0)
+        c.commands.submit()
+        val b = c.takeOutput(_ => ByteString("0123456789"))
+        c.close(); b
+      }
+      var events = 0L
+      var thrown = 0
+      for (i <- 0 until 3000) {
+        val bytes: ByteString = i % 3 match {
+          case 0 => ByteString(Array.fill(rnd.nextInt(300))(rnd.nextInt(256).toByte))
+          case 1 => preface ++ ByteString(Array.fill(rnd.nextInt(300))(rnd.nextInt(256).toByte))
+          case _ =>
+            val a = valid.toArray
+            (0 to rnd.nextInt(6)).foreach(_ => a(rnd.nextInt(a.length)) = rnd.nextInt(256).toByte)
+            ByteString(a)
+        }
+        val c = Http2Connection.server()
+        c.pinThreshold = if (i % 2 == 0) 0 else Int.MaxValue
+        try {
+          bytes.grouped(1 + rnd.nextInt(64)).foreach { chunk =>
+            c.feed(chunk)
+            val ev = c.events
+            while (ev.next()) {
+              events += 1
+              if (ev.kind == Headers) (0 until ev.fieldCount).foreach(ev.field)
+              if (ev.kind == Data) ev.dataSlice
+              if (ev.kind == ConnectionError) ev.reason
+            }
+          }
+          c.takeOutput(_ => ByteString.empty)
+        } catch { case _: IllegalStateException | _: IllegalArgumentException => thrown += 1 }
+        finally c.close()
+      }
+      info(s"3000 streams: $events events, $thrown exceptions")
+      events should be > 0L
+    }
+
+    "close, use after close, double close" in {
+      val base = NativeBindings.liveConnections()
+      val c = Http2Connection.server()
+      NativeBindings.liveConnections() shouldBe base + 1
+      c.close()
+      NativeBindings.liveConnections() shouldBe base
+      c.close()
+      intercept[IllegalStateException](c.feed(ByteString("x"))).getMessage should include("closed")
+      intercept[IllegalStateException](c.commands.ping(1).submit()).getMessage should include("closed")
+      intercept[IllegalStateException](c.takeOutput(_ => ByteString.empty))
+      val block = java.nio.ByteBuffer.allocateDirect(1024)
+      intercept[IllegalStateException](
+        NativeBindings.flush(12345L, NativeBindings.address(block), 1024)
+      ).getMessage should include("closed")
+      NativeBindings.close(12345L) shouldBe false
+    }
+
+    "reject a malformed command buffer with IllegalArgumentException" in {
+      val c = Http2Connection.server()
+      try {
+        val cmds = java.nio.ByteBuffer.allocateDirect(16)
+        cmds.put(0, 1.toByte); cmds.put(4, 3.toByte)
+        val io = java.nio.ByteBuffer.allocateDirect(4096)
+        val h = NativeBindings.open(true, null)
+        try
+          intercept[IllegalArgumentException](
+            NativeBindings.apply(h, 0, NativeBindings.address(cmds), 8, NativeBindings.address(io), 4096)
+          ).getMessage should include("offset 0")
+        finally NativeBindings.close(h)
+      } finally c.close()
+    }
+
+    "free dropped connections through the Cleaner" in {
+      val base = NativeBindings.liveConnections()
+      (0 until 50).foreach(_ => Http2Connection.server())
+      NativeBindings.liveConnections() shouldBe >=(base + 1)
+      val deadline = System.nanoTime() + 20000000000L
+      while (NativeBindings.liveConnections() > base && System.nanoTime() < deadline) { System.gc(); Thread.sleep(20) }
+      NativeBindings.liveConnections() shouldBe base
+    }
+
+    "reject concurrent calls on one connection without crashing" in {
+      NativeLibrary.ensureLoaded()
+      val h = NativeBindings.open(true, null)
+      val ok = new AtomicLong
+      val rejected = new AtomicLong
+      val start = new java.util.concurrent.CountDownLatch(1)
+      val threads = (0 until 2).map { _ =>
+        new Thread(() => {
+          start.await()
+          val io = java.nio.ByteBuffer.allocateDirect(64 << 10)
+          val addr = NativeBindings.address(io)
+          val in = java.nio.ByteBuffer.allocateDirect(64)
+          val inAddr = NativeBindings.address(in)
+          var i = 0
+          while (i < 200000) {
+            try {
+              if (i % 2 == 0) NativeBindings.flush(h, addr, io.capacity)
+              else NativeBindings.feed(h, i.toLong, inAddr, 0, addr, io.capacity)
+              ok.incrementAndGet()
+            } catch {
+              case e: IllegalStateException if e.getMessage.contains("concurrent call on one connection") =>
+                rejected.incrementAndGet()
+            }
+            i += 1
+          }
+        })
+      }
+      threads.foreach(_.start()); start.countDown(); threads.foreach(_.join())
+      NativeBindings.close(h) shouldBe true
+      info(s"ok ${ok.get}, rejected ${rejected.get}")
+      (ok.get + rejected.get) shouldBe 400000
+    }
+  }
+}

@@ -1,0 +1,264 @@
+//! The connection natives: `open`, `close`, `feed`, `feedArray`, `apply`, `flush`,
+//! `liveConnections` and `address`. Primitives only; no Java object is created here and nothing
+//! calls back into Java. Semantics and the IO block layout: `rust/ffi/JNI.md`.
+
+use jni::objects::{JByteArray, JByteBuffer, JClass, JLongArray, ReleaseMode};
+use jni::sys::{jboolean, jint, jlong, JNI_FALSE};
+use jni::JNIEnv;
+
+use h2native_codec::conn::Config;
+
+use super::guard::{guarded, Thrown};
+use crate::session::{self, Session, SessionError};
+
+impl From<SessionError> for Thrown {
+    fn from(e: SessionError) -> Self {
+        let class = match e {
+            SessionError::Abi(_) | SessionError::BlockTooSmall(_) => "java/lang/IllegalArgumentException",
+            _ => "java/lang/IllegalStateException",
+        };
+        Thrown { class, message: e.to_string() }
+    }
+}
+
+/// Number of `long[] config` entries `open` understands (index → field in JNI.md).
+pub const CONFIG_FIELDS: usize = 20;
+
+/// Builds a [`Config`] from the JVM's array: index i is the i-th field of `Config` in
+/// declaration order; a shorter array keeps the defaults of the missing tail.
+pub fn config_from(values: &[i64]) -> Result<Config, Thrown> {
+    if values.len() > CONFIG_FIELDS {
+        return Err(Thrown::illegal_argument(format!(
+            "config has {} entries, this library knows {CONFIG_FIELDS}",
+            values.len()
+        )));
+    }
+    let mut c = Config::default();
+    let u32s: [&mut u32; 16] = [
+        &mut c.max_concurrent_streams,
+        &mut c.initial_stream_window,
+        &mut c.initial_connection_window,
+        &mut c.max_frame_size,
+        &mut c.header_table_size,
+        &mut c.max_encoder_table_size,
+        &mut c.max_header_list_size,
+        &mut c.max_header_count,
+        &mut c.max_header_block_size,
+        &mut c.max_continuation_frames,
+        &mut c.max_settings_entries,
+        &mut c.max_settings_per_window,
+        &mut c.max_queued_control_replies,
+        &mut c.max_resets_received_per_window,
+        &mut c.max_resets_sent_per_window,
+        &mut c.max_empty_frames_per_window,
+    ];
+    for (i, (field, &v)) in u32s.into_iter().zip(values).enumerate() {
+        *field = u32::try_from(v)
+            .map_err(|_| Thrown::illegal_argument(format!("config[{i}] = {v} is not in 0..=4294967295")))?;
+    }
+    for (i, &v) in values.iter().enumerate().skip(16) {
+        let bad = || Thrown::illegal_argument(format!("config[{i}] = {v} is out of range"));
+        match i {
+            16 => c.limit_window_ms = u64::try_from(v).map_err(|_| bad())?,
+            17 => c.closed_streams_remembered = u32::try_from(v).map_err(|_| bad())?,
+            18 => c.settings_timeout_ms = u64::try_from(v).map_err(|_| bad())?,
+            _ => c.idle_timeout_ms = u64::try_from(v).map_err(|_| bad())?,
+        }
+    }
+    Ok(c)
+}
+
+fn length(what: &str, n: jint) -> Result<usize, Thrown> {
+    usize::try_from(n).map_err(|_| Thrown::illegal_argument(format!("negative {what} {n}")))
+}
+
+/// # Safety
+/// `address` must point to `len` bytes valid for the call (a live direct buffer of the caller).
+unsafe fn slice<'a>(what: &str, address: jlong, len: usize) -> Result<&'a [u8], Thrown> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if address == 0 {
+        return Err(Thrown::illegal_argument(format!("{what} address is 0")));
+    }
+    // SAFETY: the caller guarantees `len` readable bytes at `address`, non-null checked above.
+    Ok(unsafe { std::slice::from_raw_parts(address as *const u8, len) })
+}
+
+/// # Safety
+/// `address` must point to `len` writable bytes not aliased by any other argument.
+unsafe fn slice_mut<'a>(address: jlong, len: usize) -> Result<&'a mut [u8], Thrown> {
+    if address == 0 || len == 0 {
+        return Err(Thrown::illegal_argument("IO block address is 0 or its capacity is 0"));
+    }
+    // SAFETY: as documented on this function; non-null checked above.
+    Ok(unsafe { std::slice::from_raw_parts_mut(address as *mut u8, len) })
+}
+
+pub extern "system" fn address(mut env: JNIEnv, _class: JClass, buffer: JByteBuffer) -> jlong {
+    guarded(&mut env, 0, |env| {
+        if buffer.is_null() {
+            return Err(Thrown::illegal_argument("buffer is null"));
+        }
+        let address = env
+            .get_direct_buffer_address(&buffer)
+            .map_err(|_| Thrown::illegal_argument("buffer is not a direct ByteBuffer"))?;
+        Ok(address as jlong)
+    })
+}
+
+pub extern "system" fn open(mut env: JNIEnv, _class: JClass, server: jboolean, config: JLongArray) -> jlong {
+    guarded(&mut env, 0, |env| {
+        let mut values = [0i64; CONFIG_FIELDS];
+        let n = if config.is_null() {
+            0
+        } else {
+            let n =
+                env.get_array_length(&config).map_err(|e| Thrown::illegal_argument(e.to_string()))? as usize;
+            if n > CONFIG_FIELDS {
+                return Err(Thrown::illegal_argument(format!(
+                    "config has {n} entries, this library knows {CONFIG_FIELDS}"
+                )));
+            }
+            env.get_long_array_region(&config, 0, &mut values[..n])
+                .map_err(|e| Thrown::illegal_argument(e.to_string()))?;
+            n
+        };
+        let cfg = config_from(&values[..n])?;
+        Ok(session::insert(Session::new(server != JNI_FALSE, cfg)))
+    })
+}
+
+pub extern "system" fn close(mut env: JNIEnv, _class: JClass, handle: jlong) -> jboolean {
+    guarded(&mut env, 0, |_| Ok(session::remove(handle) as jboolean))
+}
+
+pub extern "system" fn live_connections(mut env: JNIEnv, _class: JClass) -> jlong {
+    guarded(&mut env, 0, |_| Ok(session::live_sessions() as jlong))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub extern "system" fn feed(
+    mut env: JNIEnv,
+    _class: JClass,
+    handle: jlong,
+    now_ms: jlong,
+    in_address: jlong,
+    in_length: jint,
+    io_address: jlong,
+    io_capacity: jint,
+) -> jint {
+    guarded(&mut env, 0, |_| {
+        let in_len = length("input length", in_length)?;
+        let io_cap = length("IO capacity", io_capacity)?;
+        // SAFETY: the JVM passes the address of its live direct input buffer with at least
+        // `in_length` bytes, and of its distinct IO block of `io_capacity` bytes (JNI.md).
+        let input = unsafe { slice("input", in_address, in_len)? };
+        // SAFETY: as above; the IO block does not overlap the input.
+        let block = unsafe { slice_mut(io_address, io_cap)? };
+        let value = session::with_session(handle, |s| s.feed(now_ms as u64, input, block))??;
+        Ok(value as jint)
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub extern "system" fn feed_array(
+    mut env: JNIEnv,
+    _class: JClass,
+    handle: jlong,
+    now_ms: jlong,
+    array: JByteArray,
+    offset: jint,
+    length_: jint,
+    io_address: jlong,
+    io_capacity: jint,
+) -> jint {
+    guarded(&mut env, 0, |env| {
+        if array.is_null() {
+            return Err(Thrown::illegal_argument("array is null"));
+        }
+        let off = length("offset", offset)?;
+        let len = length("length", length_)?;
+        let io_cap = length("IO capacity", io_capacity)?;
+        let array_len =
+            env.get_array_length(&array).map_err(|e| Thrown::illegal_argument(e.to_string()))? as usize;
+        if off.checked_add(len).is_none_or(|end| end > array_len) {
+            return Err(Thrown::illegal_argument(format!(
+                "range [{off}, {off}+{len}) outside array of length {array_len}"
+            )));
+        }
+        // SAFETY: the JVM passes its live IO block of `io_capacity` bytes (JNI.md).
+        let block = unsafe { slice_mut(io_address, io_cap)? };
+        let outcome = {
+            // SAFETY: no JNI call happens while the critical region is held (the session work is
+            // pure Rust); the elements are released (without copy-back) when `elements` drops.
+            let elements = unsafe { env.get_array_elements_critical(&array, ReleaseMode::NoCopyBack) }
+                .map_err(|e| Thrown::illegal_argument(e.to_string()))?;
+            // SAFETY: `elements` points at `array_len` bytes, pinned until it drops; the range
+            // was checked against `array_len` above.
+            let input = unsafe { std::slice::from_raw_parts(elements.as_ptr().add(off) as *const u8, len) };
+            session::with_session(handle, |s| s.feed(now_ms as u64, input, block))
+        };
+        Ok(outcome?? as jint)
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub extern "system" fn apply(
+    mut env: JNIEnv,
+    _class: JClass,
+    handle: jlong,
+    now_ms: jlong,
+    cmd_address: jlong,
+    cmd_length: jint,
+    io_address: jlong,
+    io_capacity: jint,
+) -> jint {
+    guarded(&mut env, 0, |_| {
+        let cmd_len = length("command length", cmd_length)?;
+        let io_cap = length("IO capacity", io_capacity)?;
+        // SAFETY: the JVM passes its live direct command buffer with `cmd_length` bytes.
+        let cmds = unsafe { slice("command", cmd_address, cmd_len)? };
+        // SAFETY: the JVM passes its distinct live IO block of `io_capacity` bytes.
+        let block = unsafe { slice_mut(io_address, io_cap)? };
+        let value = session::with_session(handle, |s| s.apply(now_ms as u64, cmds, block))??;
+        Ok(value as jint)
+    })
+}
+
+pub extern "system" fn flush(
+    mut env: JNIEnv,
+    _class: JClass,
+    handle: jlong,
+    io_address: jlong,
+    io_capacity: jint,
+) -> jint {
+    guarded(&mut env, 0, |_| {
+        let io_cap = length("IO capacity", io_capacity)?;
+        // SAFETY: the JVM passes its live IO block of `io_capacity` bytes.
+        let block = unsafe { slice_mut(io_address, io_cap)? };
+        let value = session::with_session(handle, |s| s.flush(block))??;
+        Ok(value as jint)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_indices_follow_the_documented_order() {
+        assert_eq!(config_from(&[]).ok().unwrap(), Config::default());
+        let v: Vec<i64> = (1..=20).collect();
+        let c = config_from(&v).ok().unwrap();
+        assert_eq!(c.max_concurrent_streams, 1);
+        assert_eq!(c.max_empty_frames_per_window, 16);
+        assert_eq!(c.limit_window_ms, 17);
+        assert_eq!(c.closed_streams_remembered, 18);
+        assert_eq!(c.settings_timeout_ms, 19);
+        assert_eq!(c.idle_timeout_ms, 20);
+        assert!(config_from(&[-1]).is_err());
+        assert!(config_from(&[1 << 33]).is_err());
+        assert!(config_from(&[0; 21]).is_err());
+    }
+}
