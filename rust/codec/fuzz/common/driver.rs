@@ -62,6 +62,7 @@ impl Driver {
             out
         };
         check_frames(frames, d.conn.segments());
+        d.conn.clear_output();
         d.after_call(None);
         d
     }
