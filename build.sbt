@@ -17,6 +17,7 @@ val cargoFmtCheck = taskKey[Unit]("cargo fmt --all --check")
 val cargoClippy = taskKey[Unit]("cargo clippy --workspace --all-targets -- -D warnings")
 val cargoTest = taskKey[Unit]("cargo test --workspace")
 val nativeLibrary = taskKey[File]("builds libh2native with cargo")
+val fuzzSmoke = taskKey[Unit]("a short cargo-fuzz run of every target (scripts/fuzz-smoke.sh)")
 
 lazy val root = project
   .in(file("."))
@@ -33,6 +34,7 @@ lazy val root = project
       streams.value.log
     ),
     cargoTest := cargo(Seq("cargo", "test", "--locked", "--workspace"), baseDirectory.value, streams.value.log),
+    fuzzSmoke := cargo(Seq("bash", "scripts/fuzz-smoke.sh", "10"), baseDirectory.value, streams.value.log),
     // `./sbt test` runs everything, one after the other, so the runners' summaries stay readable:
     // the Rust checks and tests, the formatting checks, then the JVM tests.
     test / aggregate := false,
@@ -41,6 +43,7 @@ lazy val root = project
         cargoFmtCheck,
         cargoClippy,
         cargoTest,
+        fuzzSmoke,
         Compile / scalafmtSbtCheck,
         h2native / scalafmtCheckAll,
         benchGrpc / scalafmtCheckAll,

@@ -3,6 +3,8 @@
  */
 package h2native.bench
 
+import _root_.h2native.scaladsl.NativeHttp2
+
 import scala.concurrent.Future
 
 import org.apache.pekko.actor.ActorSystem
@@ -45,16 +47,8 @@ object PekkoBinders {
   val pekkoHttp: HandlerBinder =
     HandlerBinder((system, host, port, handler) => Http()(system).newServerAt(host, port).bind(handler))
 
-  /*
-   * HOOK(h2native): the h2native backend, not built yet. Once `h2native.scaladsl.NativeHttp2` exists, this
-   * is the one line to change (plus `import h2native.scaladsl.NativeHttp2`); the serve command, the driver
-   * and the reports follow. Then add Backend.H2Native to the test's ExpectedBackends (BenchDriverSpec).
-   *
-   *   val h2native: Option[HandlerBinder] = Some(HandlerBinder((system, host, port, handler) =>
-   *     NativeHttp2(system).newServerAt(host, port).bind(handler)))
-   *
-   * (If NativeHttp2's binding is not an Http.ServerBinding, widen HandlerBinder to what it returns: the
-   * serve command only needs the bound address.)
-   */
-  val h2native: Option[HandlerBinder] = None
+  /** h2native: the same handler on the native HTTP/2 engine. */
+  val h2native: Option[HandlerBinder] = Some(
+    HandlerBinder((system, host, port, handler) => NativeHttp2(system).newServerAt(host, port).bind(handler))
+  )
 }

@@ -18,7 +18,7 @@ class BenchDriverSpec extends AnyWordSpec with Matchers {
    * The servers this build must have. THE place to change when h2native is wired (PekkoBinders.h2native): add
    * Backend.H2Native.
    */
-  val ExpectedBackends: Seq[Backend] = Seq(Backend.PekkoHttp, Backend.GrpcJava)
+  val ExpectedBackends: Seq[Backend] = Seq(Backend.H2Native, Backend.PekkoHttp, Backend.GrpcJava)
 
   "The bench-grpc driver's smoke mode" should {
     "run ghz against every expected server and scenario without an error and write the md, csv and png" in {

@@ -1,0 +1,107 @@
+/*
+ * Licensed under the Apache License, Version 2.0.
+ */
+package h2native
+
+import scala.concurrent.duration.FiniteDuration
+import scala.jdk.DurationConverters._
+
+import com.typesafe.config.Config
+import org.apache.pekko.actor.ClassicActorSystemProvider
+
+import h2native.impl.EngineSettings
+
+/** Settings of an h2native server, read once from `h2native.server` (see reference.conf). */
+final case class ServerSettings(
+    idleTimeout: FiniteDuration,
+    maxConnections: Int,
+    backlog: Int,
+    tcpNoDelay: Boolean,
+    maxRequestEntitySize: Long,
+    http2: Http2Settings
+)
+
+/** The engine's protocol settings and limits (`h2native.server.http2`). */
+final case class Http2Settings(
+    maxConcurrentStreams: Int,
+    incomingStreamLevelBufferSize: Int,
+    incomingConnectionLevelBufferSize: Int,
+    maxFrameSize: Int,
+    headerTableSize: Int,
+    maxEncoderTableSize: Int,
+    maxHeaderListSize: Int,
+    maxHeaderCount: Int,
+    maxHeaderBlockSize: Int,
+    maxContinuationFrames: Int,
+    maxSettingsEntries: Int,
+    maxSettingsPerWindow: Int,
+    maxQueuedControlReplies: Int,
+    maxResetsReceivedPerWindow: Int,
+    maxResetsSentPerWindow: Int,
+    maxEmptyFramesPerWindow: Int,
+    limitWindow: FiniteDuration,
+    closedStreamsRemembered: Int,
+    settingsTimeout: FiniteDuration
+) {
+
+  private[h2native] def toEngine: EngineSettings = EngineSettings(
+    maxConcurrentStreams = maxConcurrentStreams,
+    initialStreamWindow = incomingStreamLevelBufferSize,
+    initialConnectionWindow = incomingConnectionLevelBufferSize,
+    maxFrameSize = maxFrameSize,
+    headerTableSize = headerTableSize,
+    maxEncoderTableSize = maxEncoderTableSize,
+    maxHeaderListSize = maxHeaderListSize,
+    maxHeaderCount = maxHeaderCount,
+    maxHeaderBlockSize = maxHeaderBlockSize,
+    maxContinuationFrames = maxContinuationFrames,
+    maxSettingsEntries = maxSettingsEntries,
+    maxSettingsPerWindow = maxSettingsPerWindow,
+    maxQueuedControlReplies = maxQueuedControlReplies,
+    maxResetsReceivedPerWindow = maxResetsReceivedPerWindow,
+    maxResetsSentPerWindow = maxResetsSentPerWindow,
+    maxEmptyFramesPerWindow = maxEmptyFramesPerWindow,
+    limitWindowMs = limitWindow.toMillis,
+    closedStreamsRemembered = closedStreamsRemembered,
+    settingsTimeoutMs = settingsTimeout.toMillis,
+    idleTimeoutMs = 0 // the TCP idle timeout of the server closes idle connections
+  )
+}
+
+object ServerSettings {
+  def apply(system: ClassicActorSystemProvider): ServerSettings =
+    apply(system.classicSystem.settings.config.getConfig("h2native.server"))
+
+  def apply(c: Config): ServerSettings = {
+    val h = c.getConfig("http2")
+    def bytes(path: String): Int = math.min(h.getBytes(path), Int.MaxValue.toLong).toInt
+    ServerSettings(
+      idleTimeout = c.getDuration("idle-timeout").toScala,
+      maxConnections = c.getInt("max-connections"),
+      backlog = c.getInt("backlog"),
+      tcpNoDelay = c.getBoolean("tcp-nodelay"),
+      maxRequestEntitySize = c.getBytes("max-request-entity-size"),
+      http2 = Http2Settings(
+        maxConcurrentStreams = h.getInt("max-concurrent-streams"),
+        incomingStreamLevelBufferSize = bytes("incoming-stream-level-buffer-size"),
+        incomingConnectionLevelBufferSize = bytes("incoming-connection-level-buffer-size"),
+        maxFrameSize = h.getInt("max-frame-size"),
+        headerTableSize = h.getInt("header-table-size"),
+        maxEncoderTableSize = h.getInt("max-encoder-table-size"),
+        maxHeaderListSize = h.getInt("max-header-list-size"),
+        maxHeaderCount = h.getInt("max-header-count"),
+        maxHeaderBlockSize = h.getInt("max-header-block-size"),
+        maxContinuationFrames = h.getInt("max-continuation-frames"),
+        maxSettingsEntries = h.getInt("max-settings-entries"),
+        maxSettingsPerWindow = h.getInt("max-settings-per-window"),
+        maxQueuedControlReplies = h.getInt("max-queued-control-replies"),
+        maxResetsReceivedPerWindow = h.getInt("max-resets-received-per-window"),
+        maxResetsSentPerWindow = h.getInt("max-resets-sent-per-window"),
+        maxEmptyFramesPerWindow = h.getInt("max-empty-frames-per-window"),
+        limitWindow = h.getDuration("limit-window").toScala,
+        closedStreamsRemembered = h.getInt("closed-streams-remembered"),
+        settingsTimeout = h.getDuration("settings-timeout").toScala
+      )
+    )
+  }
+}

@@ -1,0 +1,488 @@
+/*
+ * Licensed under the Apache License, Version 2.0.
+ */
+package h2native.impl.server
+
+import java.net.InetSocketAddress
+
+import scala.collection.mutable
+import scala.concurrent.{ExecutionContext, Future}
+import scala.util.control.NonFatal
+import scala.util.{Failure, Success, Try}
+
+import org.apache.pekko.annotation.InternalApi
+import org.apache.pekko.http.scaladsl.model._
+import org.apache.pekko.stream.stage.{GraphStage, GraphStageLogic, InHandler, OutHandler, StageLogging}
+import org.apache.pekko.stream.{Attributes, FlowShape, Inlet, Outlet}
+import org.apache.pekko.stream.scaladsl.Source
+import org.apache.pekko.util.ByteString
+
+import h2native.ServerSettings
+import h2native.impl.H2Abi._
+import h2native.impl.{HeaderField, Http2Connection}
+
+/** INTERNAL API */
+@InternalApi
+private[h2native] object Http2ServerStage {
+
+  /** The request attribute pekko-http's own HTTP/2 server sets (`Http2.streamId`): same name, same type. */
+  val StreamIdKey: AttributeKey[Int] = AttributeKey[Int]("x-http2-stream-id")
+
+  /** Output octets queued for the socket above which the stage stops reading input. */
+  final val MaxPendingOutput = 1 << 20
+
+  final val NoError = 0x0
+  final val InternalError = 0x2
+  final val Cancel = 0x8
+
+  private val Http1Refusal: ByteString = {
+    val body = "This is an HTTP/2 server (h2c with prior knowledge); HTTP/1.x is not served on this port.\n"
+    ByteString(
+      "HTTP/1.1 505 HTTP Version Not Supported\r\nContent-Type: text/plain\r\nConnection: close\r\n" +
+        s"Content-Length: ${body.length}\r\n\r\n$body"
+    )
+  }
+
+  /** Response headers that RFC 9113 8.2.2 forbids in HTTP/2. */
+  private val ConnectionSpecific = Set("connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade")
+
+  /** Response-side state of one stream. */
+  final class StreamState(val id: Int) {
+    var body: ByteString = ByteString.empty
+    var requestDone = false
+    var dispatched = false
+    // what still has to go out once the window allows
+    var pendingData: ByteString = ByteString.empty
+    var pendingEnd = false
+    var trailers: List[(String, String)] = Nil
+    var hasTrailers = false
+    var responseStarted = false
+    var source: Option[SubSource] = None
+  }
+
+  /** A streamed response entity, pulled one element at a time as flow control allows. */
+  final class SubSource(val inlet: GraphStageLogic#SubSinkInlet[HttpEntity.ChunkStreamPart])
+}
+
+/**
+ * INTERNAL API
+ *
+ * One HTTP/2 connection: network bytes in, network bytes out, driving the native engine with one native call per
+ * inbound chunk and one per outbound batch. The handler is called directly; an already completed future is answered
+ * synchronously, other futures come back through an async callback (no extra `Future {}` hop).
+ */
+@InternalApi
+final private[h2native] class Http2ServerStage(
+    settings: ServerSettings,
+    handler: HttpRequest => Future[HttpResponse],
+    remote: Option[InetSocketAddress],
+    registry: ConnectionRegistry
+) extends GraphStage[FlowShape[ByteString, ByteString]] {
+  import Http2ServerStage._
+
+  val in: Inlet[ByteString] = Inlet("Http2ServerStage.in")
+  val out: Outlet[ByteString] = Outlet("Http2ServerStage.out")
+  override val shape: FlowShape[ByteString, ByteString] = FlowShape(in, out)
+
+  override def createLogic(inheritedAttributes: Attributes): GraphStageLogic =
+    new GraphStageLogic(shape) with InHandler with OutHandler with StageLogging {
+      private[this] var conn: Http2Connection = _
+      private[this] val streams = new mutable.LongMap[StreamState]
+      private[this] val ready = new mutable.ArrayBuffer[(StreamState, HttpRequest)]
+      private[this] val payloads = new mutable.ArrayBuffer[ByteString]
+      private[this] val dataOps = new mutable.ArrayBuffer[(StreamState, Int)] // (stream, command index)
+      private[this] var commandCount = 0
+      private[this] var outPending: ByteString = ByteString.empty
+      private[this] var closeAfterFlush = false
+      private[this] val remoteAttr: Option[RemoteAddress] = remote.map(RemoteAddress(_))
+
+      // one-entry memo: a gRPC connection repeats the same :path / :authority fields (cached HPACK objects)
+      private[this] var lastPath: HeaderField = _
+      private[this] var lastAuthority: HeaderField = _
+      private[this] var lastScheme: String = _
+      private[this] var lastUri: Uri = _
+      private[this] val contentTypes = new mutable.HashMap[String, ContentType]
+      private[this] val statusStrings = new Array[String](600)
+
+      private[this] val responseCallback = getAsyncCallback[(StreamState, Try[HttpResponse])] { case (st, r) =>
+        onResponse(st, r)
+        submit()
+        flush()
+      }
+      private[this] val terminateCallback = getAsyncCallback[Unit] { _ =>
+        conn.commands.goaway(graceful = true, NoError, "")
+        countCommand()
+        submit()
+        flush()
+      }
+
+      setHandlers(in, out, this)
+
+      override def preStart(): Unit = {
+        conn = Http2Connection.server(settings.http2.toEngine)
+        registry.register(terminateCallback)
+        // Our SETTINGS go out with the first reply, after the client's first bytes (RFC 9113 3.4 allows
+        // both): an HTTP/1.x client then reads a plain HTTP/1.1 refusal, not a binary frame.
+        pull(in)
+      }
+
+      override def postStop(): Unit = {
+        registry.unregister(terminateCallback)
+        if (conn ne null) conn.close()
+      }
+
+      // ---------------------------------------------------------------- inbound
+
+      override def onPush(): Unit = {
+        conn.feed(grab(in))
+        readEvents()
+        dispatchReady()
+        submit()
+        flush()
+        maybePullIn()
+      }
+
+      /** Reads on while the writer keeps up: a peer that never reads cannot grow our output without bound. */
+      private def maybePullIn(): Unit =
+        if (!hasBeenPulled(in) && !isClosed(in) && !closeAfterFlush && outPending.length < MaxPendingOutput) pull(in)
+
+      override def onUpstreamFinish(): Unit = completeStage()
+
+      private def readEvents(): Unit = {
+        val ev = conn.events
+        while (ev.next()) ev.kind match {
+          case Headers      => onHeaders()
+          case Data         => onData()
+          case Reset        => streams.remove(ev.streamId).foreach(cancelStream)
+          case StreamError  => streams.remove(ev.streamId).foreach(cancelStream)
+          case WindowOpened => windowOpened = true
+          case ConnectionError =>
+            log.debug("HTTP/2 connection error {}: {}", ev.errorCode, ev.reason)
+            closeAfterFlush = true
+          case Drained => closeAfterFlush = true
+          case Http1Detected =>
+            if (conn.hasOutput) conn.takeOutput(payloads) // never mix HTTP/2 frames into an HTTP/1.1 answer
+            outPending = Http1Refusal
+            closeAfterFlush = true
+          case Limit => log.info("h2native limit {} hit on stream {}", ev.value, ev.streamId)
+          case _     => ()
+        }
+        if (windowOpened) { windowOpened = false; resumeBlocked() }
+      }
+
+      private[this] var windowOpened = false
+
+      private def onHeaders(): Unit = {
+        val ev = conn.events
+        val id = ev.streamId
+        if ((ev.flags & Trailers) != 0) {
+          // request trailers: HttpEntity.Strict cannot carry them; the body is complete
+          streams.get(id).foreach(st => completeRequest(st))
+          return
+        }
+        val st = new StreamState(id)
+        streams.update(id, st)
+        if ((ev.flags & TooLarge) != 0) {
+          respondSimple(st, StatusCodes.RequestHeaderFieldsTooLarge, "request header fields too large")
+          return
+        }
+        var method: String = null
+        var scheme: String = "http"
+        var authority: HeaderField = null
+        var path: HeaderField = null
+        var contentType: ContentType = ContentTypes.NoContentType
+        val headers = Vector.newBuilder[HttpHeader]
+        val n = ev.fieldCount
+        var i = 0
+        while (i < n) {
+          val f = ev.field(i)
+          f.name match {
+            case ":method"        => method = f.value
+            case ":scheme"        => scheme = f.value
+            case ":authority"     => authority = f
+            case ":path"          => path = f
+            case "content-type"   => contentType = contentTypes.getOrElseUpdate(f.value, parseContentType(f.value))
+            case "content-length" => ()
+            case _                => headers += f.header
+          }
+          i += 1
+        }
+        val uri =
+          try uriOf(scheme, authority, path)
+          catch { case NonFatal(_) => null }
+        if (uri eq null) {
+          respondSimple(st, StatusCodes.BadRequest, "invalid :path or :authority")
+          return
+        }
+        val m = HttpMethods.getForKey(method).getOrElse(HttpMethod.custom(method))
+        val attrs = remoteAttr match {
+          case Some(r) => Map[AttributeKey[_], Any](StreamIdKey -> id, AttributeKeys.remoteAddress -> r)
+          case None    => Map[AttributeKey[_], Any](StreamIdKey -> id)
+        }
+        val req = HttpRequest(
+          m,
+          uri,
+          headers.result(),
+          HttpEntity.Strict(contentType, ByteString.empty),
+          HttpProtocols.`HTTP/2.0`
+        ).withAttributes(attrs)
+        pendingRequests.update(id, req)
+        if (ev.endStream) completeRequest(st)
+      }
+
+      private[this] val pendingRequests = new mutable.LongMap[HttpRequest]
+
+      private def parseContentType(v: String): ContentType =
+        ContentType.parse(v).getOrElse(ContentTypes.`application/octet-stream`)
+
+      private def uriOf(scheme: String, authority: HeaderField, path: HeaderField): Uri =
+        if ((path eq lastPath) && (authority eq lastAuthority) && (scheme == lastScheme)) lastUri
+        else {
+          val p = Uri(if (path eq null) "/" else path.value)
+          val u =
+            if (authority eq null) p.withScheme(scheme)
+            else p.withScheme(scheme).withAuthority(Uri.Authority.parse(authority.value))
+          lastPath = path; lastAuthority = authority; lastScheme = scheme; lastUri = u
+          u
+        }
+
+      private def onData(): Unit = {
+        val ev = conn.events
+        val id = ev.streamId
+        val slice = ev.dataSlice
+        // collected into a Strict entity: the credit goes back at once, the size limit bounds memory
+        if (slice.nonEmpty) { conn.commands.consumed(id, slice.length); countCommand() }
+        streams.get(id) match {
+          case Some(st) if !st.requestDone =>
+            if (st.body.length + slice.length > settings.maxRequestEntitySize) {
+              pendingRequests.remove(id)
+              respondSimple(st, StatusCodes.ContentTooLarge, "request entity too large")
+              conn.commands.reset(id, NoError); countCommand()
+            } else {
+              st.body = st.body ++ slice
+              if (ev.endStream) completeRequest(st)
+            }
+          case _ => ()
+        }
+      }
+
+      private def completeRequest(st: StreamState): Unit =
+        pendingRequests.remove(st.id).foreach { req =>
+          st.requestDone = true
+          val entity = req.entity.asInstanceOf[HttpEntity.Strict]
+          val full = if (st.body.isEmpty) req else req.withEntity(HttpEntity.Strict(entity.contentType, st.body))
+          st.body = ByteString.empty
+          ready += ((st, full))
+        }
+
+      private def dispatchReady(): Unit = {
+        var i = 0
+        while (i < ready.size) {
+          val (st, req) = ready(i)
+          st.dispatched = true
+          val f =
+            try handler(req)
+            catch { case NonFatal(e) => Future.failed(e) }
+          f.value match {
+            case Some(result) => onResponse(st, result)
+            case None         => f.onComplete(r => responseCallback.invoke((st, r)))(ExecutionContext.parasitic)
+          }
+          i += 1
+        }
+        ready.clear()
+      }
+
+      // ---------------------------------------------------------------- outbound
+
+      private def countCommand(): Unit = commandCount += 1
+
+      private def statusString(code: Int): String = {
+        if (code < 0 || code >= statusStrings.length) return code.toString
+        var s = statusStrings(code)
+        if (s eq null) { s = code.toString; statusStrings(code) = s }
+        s
+      }
+
+      private def respondSimple(st: StreamState, status: StatusCode, message: String): Unit =
+        onResponse(st, Success(HttpResponse(status, entity = HttpEntity(message))))
+
+      private def onResponse(st: StreamState, result: Try[HttpResponse]): Unit = {
+        if (!streams.contains(st.id) || st.responseStarted) return // reset by the peer meanwhile
+        val response = result match {
+          case Success(r) => r
+          case Failure(e) =>
+            log.error(e, "request handler failed on stream {}", st.id)
+            HttpResponse(StatusCodes.InternalServerError, entity = HttpEntity("Internal Server Error"))
+        }
+        st.responseStarted = true
+        val trailer = response.attribute(AttributeKeys.trailer)
+        st.trailers = trailer.map(_.headers.toList).getOrElse(Nil)
+        st.hasTrailers = trailer.isDefined
+        response.entity match {
+          case HttpEntity.Strict(ct, data) =>
+            val endOnHeaders = data.isEmpty && !st.hasTrailers
+            conn.commands.headers(st.id, headerFields(response, ct, Some(data.length.toLong)), endOnHeaders)
+            countCommand()
+            if (endOnHeaders) streams.remove(st.id)
+            else {
+              st.pendingData = data
+              st.pendingEnd = true
+              sendPending(st)
+            }
+          case entity =>
+            conn.commands.headers(st.id, headerFields(response, entity.contentType, None), endStream = false)
+            countCommand()
+            startSubSource(st, entity)
+        }
+      }
+
+      private def headerFields(r: HttpResponse, ct: ContentType, length: Option[Long]): List[(String, String)] = {
+        var fields: List[(String, String)] = Nil
+        r.headers.foreach { h =>
+          val n = h.lowercaseName
+          if (!ConnectionSpecific(n)) fields = (n, h.value) :: fields
+        }
+        fields = fields.reverse
+        length.foreach(l => if (l > 0) fields = ("content-length", l.toString) :: fields)
+        if (ct ne ContentTypes.NoContentType) fields = ("content-type", ct.value) :: fields
+        (":status", statusString(r.status.intValue)) :: fields
+      }
+
+      /** Queues as much of the stream's pending data as a command; the result says what the windows took. */
+      private def sendPending(st: StreamState): Unit = {
+        val len = st.pendingData.length
+        val end = st.pendingEnd && !st.hasTrailers
+        payloads += st.pendingData
+        conn.commands.data(st.id, len, end, payloads.size - 1)
+        dataOps += ((st, commandCount))
+        countCommand()
+      }
+
+      private def resumeBlocked(): Unit =
+        streams.valuesIterator.foreach { st =>
+          if (st.responseStarted && st.pendingData.nonEmpty && !dataOps.exists(_._1 eq st)) sendPending(st)
+        }
+
+      /** Applies the batch in one native call, then follows up on partial DATA and trailers. */
+      private def submit(): Unit = {
+        var rounds = 0
+        while (commandCount > 0 && rounds < 3) {
+          rounds += 1
+          val results = conn.commands.submit()
+          commandCount = 0
+          val ops = dataOps.toList
+          dataOps.clear()
+          ops.foreach { case (st, i) =>
+            val status = if (i < results.count) results.status(i) else 1
+            if (status != 0) { streams.remove(st.id); st.source.foreach(_.inlet.cancel()) }
+            else {
+              val accepted = results.value(i)
+              st.pendingData = st.pendingData.drop(accepted)
+              if (st.pendingData.isEmpty) onDataSent(st)
+            }
+          }
+        }
+      }
+
+      /** All pending data of a stream went out: trailers, the next streamed element, or the end. */
+      private def onDataSent(st: StreamState): Unit =
+        st.source match {
+          case Some(src) =>
+            if (!src.inlet.isClosed && !src.inlet.hasBeenPulled) src.inlet.pull()
+          case None if st.pendingEnd =>
+            if (st.hasTrailers) { conn.commands.headers(st.id, st.trailers, endStream = true); countCommand() }
+            streams.remove(st.id)
+          case None => ()
+        }
+
+      private def startSubSource(st: StreamState, entity: ResponseEntity): Unit = {
+        val inlet = new SubSinkInlet[HttpEntity.ChunkStreamPart](s"response-${st.id}")
+        val src = new SubSource(inlet)
+        st.source = Some(src)
+        inlet.setHandler(new InHandler {
+          override def onPush(): Unit = {
+            inlet.grab() match {
+              case HttpEntity.LastChunk(_, trailer) =>
+                if (trailer.nonEmpty) {
+                  st.trailers = trailer.map(h => h.lowercaseName -> h.value).toList
+                  st.hasTrailers = true
+                }
+              case chunk =>
+                st.pendingData = chunk.data
+                sendPending(st)
+            }
+            submit()
+            flush()
+          }
+          override def onUpstreamFinish(): Unit = {
+            st.source = None
+            if (streams.contains(st.id)) {
+              if (st.hasTrailers) conn.commands.headers(st.id, st.trailers, endStream = true)
+              else { payloads += ByteString.empty; conn.commands.data(st.id, 0, endStream = true, payloads.size - 1) }
+              countCommand()
+              streams.remove(st.id)
+              submit()
+              flush()
+            }
+          }
+          override def onUpstreamFailure(ex: Throwable): Unit = {
+            log.error(ex, "response entity of stream {} failed", st.id)
+            st.source = None
+            if (streams.remove(st.id).isDefined) {
+              conn.commands.reset(st.id, InternalError); countCommand()
+              submit()
+              flush()
+            }
+          }
+        })
+        val chunks: Source[HttpEntity.ChunkStreamPart, Any] = entity match {
+          case c: HttpEntity.Chunked => c.chunks
+          case other                 => other.dataBytes.filter(_.nonEmpty).map(HttpEntity.Chunk(_))
+        }
+        chunks.runWith(inlet.sink)(subFusingMaterializer)
+        inlet.pull()
+      }
+
+      private def cancelStream(st: StreamState): Unit = {
+        pendingRequests.remove(st.id)
+        st.source.foreach(s => if (!s.inlet.isClosed) s.inlet.cancel())
+        st.source = None
+      }
+
+      /** Collects the engine's output (control frames, headers, DATA payload slices) and writes it. */
+      private def flush(): Unit = {
+        if (conn.hasOutput) {
+          outPending = outPending ++ conn.takeOutput(payloads)
+          payloads.clear()
+        }
+        if (conn.isClosed || conn.isDrained) closeAfterFlush = true
+        if (isAvailable(out)) pushPending()
+      }
+
+      private def pushPending(): Unit =
+        if (outPending.nonEmpty) {
+          push(out, outPending)
+          outPending = ByteString.empty
+        } else if (closeAfterFlush) completeStage()
+
+      override def onPull(): Unit = {
+        pushPending()
+        maybePullIn()
+      }
+
+      override def onDownstreamFinish(cause: Throwable): Unit = completeStage()
+    }
+}
+
+/** INTERNAL API: the live connections of one server, for graceful termination. */
+@InternalApi
+final private[h2native] class ConnectionRegistry {
+  private val live =
+    java.util.concurrent.ConcurrentHashMap.newKeySet[org.apache.pekko.stream.stage.AsyncCallback[Unit]]()
+  def register(cb: org.apache.pekko.stream.stage.AsyncCallback[Unit]): Unit = live.add(cb)
+  def unregister(cb: org.apache.pekko.stream.stage.AsyncCallback[Unit]): Unit = live.remove(cb)
+  def size: Int = live.size
+
+  /** Asks every live connection for a graceful GOAWAY. */
+  def goawayAll(): Unit = live.forEach(cb => cb.invoke(()))
+}

@@ -1,0 +1,58 @@
+/*
+ * Licensed under the Apache License, Version 2.0.
+ */
+package h2native.scaladsl
+
+import scala.concurrent.Future
+
+import org.apache.pekko.actor.{
+  ClassicActorSystemProvider,
+  ExtendedActorSystem,
+  Extension,
+  ExtensionId,
+  ExtensionIdProvider
+}
+import org.apache.pekko.http.scaladsl.Http
+import org.apache.pekko.http.scaladsl.model.{HttpRequest, HttpResponse}
+
+import h2native.ServerSettings
+import h2native.impl.server.ServerRuntime
+
+/**
+ * The h2native HTTP/2 server: `NativeHttp2(system).newServerAt(host, port).bind(handler)` serves the same `HttpRequest
+ * \=> Future[HttpResponse]` handlers as pekko-http's `Http().newServerAt(...)`, e.g. pekko-grpc's.
+ */
+object NativeHttp2 extends ExtensionId[NativeHttp2] with ExtensionIdProvider {
+  override def get(system: ClassicActorSystemProvider): NativeHttp2 = super.get(system)
+  override def lookup: NativeHttp2.type = NativeHttp2
+  override def createExtension(system: ExtendedActorSystem): NativeHttp2 = new NativeHttp2(system)
+}
+
+final class NativeHttp2(system: ExtendedActorSystem) extends Extension {
+
+  /** Settings read once from `h2native.server`. */
+  val defaultServerSettings: ServerSettings = ServerSettings(system)
+
+  def newServerAt(interface: String, port: Int): ServerBuilder =
+    new ServerBuilder(system, interface, port, defaultServerSettings)
+}
+
+/** Configures and binds one server. Immutable: every `with...` returns a new builder. */
+final class ServerBuilder private[scaladsl] (
+    system: ClassicActorSystemProvider,
+    interface: String,
+    port: Int,
+    settings: ServerSettings
+) {
+
+  def withSettings(newSettings: ServerSettings): ServerBuilder = new ServerBuilder(system, interface, port, newSettings)
+
+  def adaptSettings(f: ServerSettings => ServerSettings): ServerBuilder = withSettings(f(settings))
+
+  /**
+   * Binds the port and serves HTTP/2 with prior knowledge (h2c, what gRPC clients use without TLS). The binding's
+   * `terminate(deadline)` sends GOAWAY, lets in-flight streams finish until the deadline, then closes.
+   */
+  def bind(handler: HttpRequest => Future[HttpResponse]): Future[Http.ServerBinding] =
+    ServerRuntime.bind(interface, port, settings, handler)(system)
+}

@@ -1,0 +1,165 @@
+/*
+ * Licensed under the Apache License, Version 2.0.
+ */
+package h2native.scaladsl
+
+import java.io.File
+
+import scala.concurrent.duration._
+import scala.concurrent.{Await, Future, Promise}
+import scala.sys.process._
+
+import org.apache.pekko.actor.ActorSystem
+import org.apache.pekko.http.scaladsl.Http
+import org.apache.pekko.http.scaladsl.model._
+import org.apache.pekko.stream.scaladsl.Source
+import org.apache.pekko.util.ByteString
+import org.scalatest.BeforeAndAfterAll
+import org.scalatest.matchers.should.Matchers
+import org.scalatest.wordspec.AnyWordSpec
+
+import h2native.impl.NativeBindings
+
+/** The server against real clients on loopback: curl, h2load and h2spec (installed by scripts/install-tools.sh). */
+class NativeHttp2Spec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
+  implicit val system: ActorSystem = ActorSystem("NativeHttp2Spec")
+  import system.dispatcher
+
+  private val slowGate = Promise[Unit]()
+
+  private val handler: HttpRequest => Future[HttpResponse] = { req =>
+    req.uri.path.toString match {
+      case "/echo" =>
+        Future.successful(
+          HttpResponse(entity =
+            HttpEntity(
+              ContentTypes.`application/octet-stream`,
+              req.entity match {
+                case HttpEntity.Strict(_, data) => data
+                case _                          => ByteString("not strict")
+              }
+            )
+          )
+        )
+      case "/trailers" =>
+        Future.successful(
+          HttpResponse(entity = HttpEntity("body"))
+            .addAttribute(AttributeKeys.trailer, Trailer(Seq(headers.RawHeader("grpc-status", "0"))))
+        )
+      case "/chunked" =>
+        Future.successful(
+          HttpResponse(entity =
+            HttpEntity.Chunked(
+              ContentTypes.`text/plain(UTF-8)`,
+              Source(List("a", "b", "c").map(s => HttpEntity.Chunk(ByteString(s))) :+ HttpEntity.LastChunk)
+            )
+          )
+        )
+      case "/throw"  => throw new RuntimeException("boom (expected by the test)")
+      case "/failed" => Future.failed(new RuntimeException("failed future (expected by the test)"))
+      case "/slow"   => slowGate.future.map(_ => HttpResponse(entity = HttpEntity("slow done")))
+      case _         => Future.successful(HttpResponse(entity = HttpEntity("hello from h2native")))
+    }
+  }
+
+  private lazy val binding: Http.ServerBinding =
+    Await.result(NativeHttp2(system).newServerAt("127.0.0.1", 0).bind(handler), 30.seconds)
+  private def port: Int = binding.localAddress.getPort
+  private def url(path: String) = s"http://127.0.0.1:$port$path"
+
+  private lazy val toolsBin: String = {
+    val script = new File("../scripts/install-tools.sh").getCanonicalFile
+    val script2 = if (script.exists) script else new File("scripts/install-tools.sh").getCanonicalFile
+    Seq("bash", script2.getPath).!!.trim.linesIterator.toList.last
+  }
+
+  private def run(cmd: Seq[String]): (Int, String) = {
+    val lines = Vector.newBuilder[String]
+    val code = Process(cmd).!(ProcessLogger(l => lines += l, l => lines += l))
+    (code, lines.result().mkString("\n"))
+  }
+
+  private def curl(args: String*): (Int, String) =
+    run(Seq("curl", "-sS", "--http2-prior-knowledge", "--max-time", "20") ++ args)
+
+  override def afterAll(): Unit = {
+    Await.result(binding.terminate(5.seconds), 30.seconds)
+    Await.result(system.terminate(), 30.seconds)
+  }
+
+  "NativeHttp2" should {
+    "answer curl --http2-prior-knowledge over HTTP/2" in {
+      val (code, out) = curl("-w", "\\n%{http_version} %{response_code}", url("/"))
+      code shouldBe 0
+      out shouldBe "hello from h2native\n2 200"
+    }
+
+    "echo a request body and deliver trailers and chunked responses" in {
+      curl("--data-binary", "some request body", url("/echo"))._2 shouldBe "some request body"
+      val big = "x" * 200000
+      val file = File.createTempFile("h2native-body", ".txt")
+      java.nio.file.Files.writeString(file.toPath, big)
+      curl("--data-binary", s"@${file.getPath}", url("/echo"))._2.length shouldBe big.length
+      curl(url("/chunked"))._2 shouldBe "abc"
+      // nghttp -v prints every received header field, trailers included
+      val (code, withTrailers) = run(Seq("nghttp", "-v", url("/trailers")))
+      code shouldBe 0
+      withTrailers should include("body")
+      withTrailers should include("grpc-status: 0")
+    }
+
+    "turn a throwing handler and a failed future into 500 and keep serving" in {
+      curl("-w", "%{response_code}", "-o", "/dev/null", url("/throw"))._2 shouldBe "500"
+      curl("-w", "%{response_code}", "-o", "/dev/null", url("/failed"))._2 shouldBe "500"
+      curl(url("/"))._2 shouldBe "hello from h2native"
+    }
+
+    "refuse HTTP/1.1 clearly instead of hanging" in {
+      val (code, out) = run(Seq("curl", "-sS", "--http1.1", "--max-time", "10", "-i", url("/")))
+      code shouldBe 0
+      out should include("505")
+      out should include("HTTP/2")
+    }
+
+    "complete every request of h2load with many streams per connection" in {
+      val (code, out) = run(Seq("h2load", "-n", "2000", "-c", "4", "-m", "50", url("/")))
+      withClue(out) {
+        code shouldBe 0
+        out should include("2000 succeeded, 0 failed, 0 errored")
+      }
+    }
+
+    "pass h2spec in strict mode" in {
+      val (code, out) = run(Seq(s"$toolsBin/h2spec", "-S", "-h", "127.0.0.1", "-p", port.toString, "-o", "5"))
+      val summary = out.linesIterator.filter(_.matches(""".*\d+ tests, \d+ passed.*""")).mkString
+      info(s"h2spec: $summary")
+      withClue(
+        out.linesIterator
+          .filter(l => l.contains("×") || l.contains("Expected") || l.contains("Actual"))
+          .take(80)
+          .mkString("\n")
+      ) {
+        code shouldBe 0
+        summary should include("0 failed")
+      }
+    }
+
+    "leave no native connection behind" in {
+      (1 to 20).foreach(_ => curl(url("/"))._1 shouldBe 0)
+      val deadline = System.nanoTime() + 10.seconds.toNanos
+      while (NativeBindings.liveConnections() > 0 && System.nanoTime() < deadline) Thread.sleep(50)
+      NativeBindings.liveConnections() shouldBe 0L
+    }
+
+    "drain in-flight requests on graceful termination" in {
+      val server = Await.result(NativeHttp2(system).newServerAt("127.0.0.1", 0).bind(handler), 30.seconds)
+      val inFlight = Future(curl(s"http://127.0.0.1:${server.localAddress.getPort}/slow"))
+      Thread.sleep(1000) // the request is in the handler now
+      val terminated = server.terminate(10.seconds)
+      Thread.sleep(200)
+      slowGate.success(())
+      Await.result(inFlight, 30.seconds) shouldBe ((0, "slow done"))
+      Await.result(terminated, 30.seconds) shouldBe Http.HttpServerTerminated
+    }
+  }
+}
