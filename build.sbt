@@ -18,6 +18,7 @@ val cargoClippy = taskKey[Unit]("cargo clippy --workspace --all-targets -- -D wa
 val cargoTest = taskKey[Unit]("cargo test --workspace")
 val nativeLibrary = taskKey[File]("builds libh2native with cargo")
 val fuzzSmoke = taskKey[Unit]("a short cargo-fuzz run of every target (scripts/fuzz-smoke.sh)")
+val testPeers = taskKey[Unit]("installs the tests' real peers, pinned (h2spec, h2load/nghttp, ghz, grpcio)")
 
 lazy val root = project
   .in(file("."))
@@ -35,6 +36,12 @@ lazy val root = project
     ),
     cargoTest := cargo(Seq("cargo", "test", "--locked", "--workspace"), baseDirectory.value, streams.value.log),
     fuzzSmoke := cargo(Seq("bash", "scripts/fuzz-smoke.sh", "10"), baseDirectory.value, streams.value.log),
+    // Before any JVM test runs, so that a fresh machine has every client the tests start.
+    testPeers := {
+      val log = streams.value.log
+      cargo(Seq("bash", "scripts/install-tools.sh"), baseDirectory.value, log)
+      Seq("ghz", "grpcio").foreach(t => cargo(Seq("bash", "scripts/bench-grpc-tools.sh", t), baseDirectory.value, log))
+    },
     // `./sbt test` runs everything, one after the other, so the runners' summaries stay readable:
     // the Rust checks and tests, the formatting checks, then the JVM tests.
     test / aggregate := false,
@@ -47,6 +54,7 @@ lazy val root = project
         Compile / scalafmtSbtCheck,
         h2native / scalafmtCheckAll,
         benchGrpc / scalafmtCheckAll,
+        testPeers,
         h2native / Test / test,
         benchGrpc / Test / test
       )

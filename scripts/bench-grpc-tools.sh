@@ -4,6 +4,8 @@
 #
 #   scripts/bench-grpc-tools.sh ghz       ghz, built by `go install` from the Go module proxy (pinned)
 #   scripts/bench-grpc-tools.sh python    a python3 venv with matplotlib (pinned, PyPI wheels only)
+#   scripts/bench-grpc-tools.sh grpcio    a python3 venv with grpcio and grpcio-tools (pinned), for the
+#                                         tests that call h2native from Python
 #
 # Cache: $H2NATIVE_CACHE, else $XDG_CACHE_HOME/h2native, else ~/.cache/h2native (as ./sbt).
 set -euo pipefail
@@ -34,6 +36,20 @@ case "${1:-}" in
     fi
     echo "$bin"
     ;;
+  grpcio)
+    req="$root/scripts/grpcio-requirements.txt"
+    venv="$cache/venv-grpcio"
+    want=$(sha1sum "$req" | cut -c1-40)
+    if [[ ! -x "$venv/bin/python" || "$(cat "$venv/.requirements.sha1" 2>/dev/null)" != "$want" ]]; then
+      command -v python3 >/dev/null || { echo "bench-grpc-tools: python3 is needed for the grpcio tests" >&2; exit 1; }
+      echo "bench-grpc-tools: installing grpcio into $venv (once)" >&2
+      rm -rf "$venv"
+      python3 -m venv "$venv" >&2
+      "$venv/bin/pip" install --quiet --disable-pip-version-check --only-binary=:all: -r "$req" >&2
+      echo "$want" > "$venv/.requirements.sha1"
+    fi
+    echo "$venv/bin/python"
+    ;;
   python)
     req="$root/scripts/bench-grpc-requirements.txt"
     grep -q "^matplotlib==$MATPLOTLIB_VERSION\$" "$req" || { echo "bench-grpc-tools: $req does not pin matplotlib==$MATPLOTLIB_VERSION" >&2; exit 1; }
@@ -50,7 +66,7 @@ case "${1:-}" in
     echo "$venv/bin/python"
     ;;
   *)
-    echo "usage: $0 ghz|python" >&2
+    echo "usage: $0 ghz|python|grpcio" >&2
     exit 2
     ;;
 esac

@@ -41,7 +41,8 @@ final case class Http2Settings(
     maxEmptyFramesPerWindow: Int,
     limitWindow: FiniteDuration,
     closedStreamsRemembered: Int,
-    settingsTimeout: FiniteDuration
+    settingsTimeout: FiniteDuration,
+    minCollectStrictEntitySize: Int
 ) {
 
   private[h2native] def toEngine: EngineSettings = EngineSettings(
@@ -100,7 +101,8 @@ object ServerSettings {
         maxEmptyFramesPerWindow = h.getInt("max-empty-frames-per-window"),
         limitWindow = h.getDuration("limit-window").toScala,
         closedStreamsRemembered = h.getInt("closed-streams-remembered"),
-        settingsTimeout = h.getDuration("settings-timeout").toScala
+        settingsTimeout = h.getDuration("settings-timeout").toScala,
+        minCollectStrictEntitySize = bytes("min-collect-strict-entity-size")
       )
     )
   }

@@ -12,7 +12,7 @@ import org.apache.pekko.actor.{
   ExtensionId,
   ExtensionIdProvider
 }
-import org.apache.pekko.http.scaladsl.Http
+import org.apache.pekko.http.scaladsl.{Http, HttpsConnectionContext}
 import org.apache.pekko.http.scaladsl.model.{HttpRequest, HttpResponse}
 
 import h2native.ServerSettings
@@ -34,25 +34,35 @@ final class NativeHttp2(system: ExtendedActorSystem) extends Extension {
   val defaultServerSettings: ServerSettings = ServerSettings(system)
 
   def newServerAt(interface: String, port: Int): ServerBuilder =
-    new ServerBuilder(system, interface, port, defaultServerSettings)
+    new ServerBuilder(system, interface, port, defaultServerSettings, None)
 }
 
 /** Configures and binds one server. Immutable: every `with...` returns a new builder. */
-final class ServerBuilder private[scaladsl] (
+final class ServerBuilder private[h2native] (
     system: ClassicActorSystemProvider,
     interface: String,
     port: Int,
-    settings: ServerSettings
+    settings: ServerSettings,
+    https: Option[HttpsConnectionContext]
 ) {
 
-  def withSettings(newSettings: ServerSettings): ServerBuilder = new ServerBuilder(system, interface, port, newSettings)
+  def withSettings(newSettings: ServerSettings): ServerBuilder =
+    new ServerBuilder(system, interface, port, newSettings, https)
 
   def adaptSettings(f: ServerSettings => ServerSettings): ServerBuilder = withSettings(f(settings))
 
   /**
-   * Binds the port and serves HTTP/2 with prior knowledge (h2c, what gRPC clients use without TLS). The binding's
-   * `terminate(deadline)` sends GOAWAY, lets in-flight streams finish until the deadline, then closes.
+   * Serves over TLS, offering ALPN `h2` (RFC 9113 3.2), e.g. with `ConnectionContext.httpsServer(sslContext)`, as
+   * pekko-http's `enableHttps`. Without it the server speaks h2c with prior knowledge.
+   */
+  def enableHttps(context: HttpsConnectionContext): ServerBuilder =
+    new ServerBuilder(system, interface, port, settings, Some(context))
+
+  /**
+   * Binds the port and serves HTTP/2: h2c with prior knowledge (what gRPC clients use without TLS), or TLS with ALPN
+   * `h2` after `enableHttps`. The binding's `terminate(deadline)` sends GOAWAY, lets in-flight streams finish until the
+   * deadline, then closes.
    */
   def bind(handler: HttpRequest => Future[HttpResponse]): Future[Http.ServerBinding] =
-    ServerRuntime.bind(interface, port, settings, handler)(system)
+    ServerRuntime.bind(interface, port, settings, https, handler)(system)
 }

@@ -4,13 +4,16 @@
 package h2native.scaladsl
 
 import java.io.File
+import java.nio.file.{Files, Paths}
+import java.security.{KeyStore, SecureRandom}
+import javax.net.ssl.{KeyManagerFactory, SSLContext}
 
 import scala.concurrent.duration._
 import scala.concurrent.{Await, Future, Promise}
 import scala.sys.process._
 
 import org.apache.pekko.actor.ActorSystem
-import org.apache.pekko.http.scaladsl.Http
+import org.apache.pekko.http.scaladsl.{ConnectionContext, Http, HttpsConnectionContext}
 import org.apache.pekko.http.scaladsl.model._
 import org.apache.pekko.stream.scaladsl.Source
 import org.apache.pekko.util.ByteString
@@ -30,17 +33,19 @@ class NativeHttp2Spec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
   private val handler: HttpRequest => Future[HttpResponse] = { req =>
     req.uri.path.toString match {
       case "/echo" =>
-        Future.successful(
-          HttpResponse(entity =
-            HttpEntity(
-              ContentTypes.`application/octet-stream`,
-              req.entity match {
-                case HttpEntity.Strict(_, data) => data
-                case _                          => ByteString("not strict")
-              }
+        // a Strict request entity comes back Strict, a streamed one is streamed back as it arrives
+        Future.successful(req.entity match {
+          case HttpEntity.Strict(_, data) =>
+            HttpResponse(entity = HttpEntity(ContentTypes.`application/octet-stream`, data))
+          case streamed =>
+            HttpResponse(entity =
+              HttpEntity.Chunked.fromData(ContentTypes.`application/octet-stream`, streamed.dataBytes)
             )
-          )
-        )
+        })
+      case "/kind" =>
+        req.entity.dataBytes.runFold(0L)(_ + _.length).map { n =>
+          HttpResponse(entity = HttpEntity(s"${req.entity.getClass.getSimpleName} $n"))
+        }
       case "/trailers" =>
         Future.successful(
           HttpResponse(entity = HttpEntity("body"))
@@ -73,6 +78,49 @@ class NativeHttp2Spec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
     Seq("bash", script2.getPath).!!.trim.linesIterator.toList.last
   }
 
+  /** A self-signed certificate made for this run by the JDK's keytool, in an SSLContext. */
+  private lazy val httpsContext: HttpsConnectionContext = {
+    val dir = Files.createTempDirectory("h2native-tls")
+    val store = dir.resolve("server.p12")
+    val password = "h2native-test"
+    val keytool = Paths.get(sys.props("java.home"), "bin", "keytool").toString
+    val (code, out) = run(
+      Seq(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname") ++
+        Seq("CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12") ++
+        Seq("-keystore", store.toString, "-storepass", password, "-keypass", password)
+    )
+    withClue(out)(code shouldBe 0)
+    val keys = KeyStore.getInstance("PKCS12")
+    val in = Files.newInputStream(store)
+    try keys.load(in, password.toCharArray)
+    finally in.close()
+    val kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm)
+    kmf.init(keys, password.toCharArray)
+    val ssl = SSLContext.getInstance("TLS")
+    ssl.init(kmf.getKeyManagers, null, new SecureRandom)
+    ConnectionContext.httpsServer(ssl)
+  }
+
+  private lazy val tlsBinding: Http.ServerBinding =
+    Await.result(NativeHttp2(system).newServerAt("127.0.0.1", 0).enableHttps(httpsContext).bind(handler), 30.seconds)
+  private def tlsUrl(path: String) = s"https://127.0.0.1:${tlsBinding.localAddress.getPort}$path"
+
+  private def h2spec(port: Int, options: String*): Unit = {
+    val (code, out) =
+      run(Seq(s"$toolsBin/h2spec", "-S", "-h", "127.0.0.1", "-p", port.toString, "-o", "5") ++ options)
+    val summary = out.linesIterator.filter(_.matches(""".*\d+ tests, \d+ passed.*""")).mkString
+    info(s"h2spec ${options.mkString(" ")}: $summary")
+    withClue(
+      out.linesIterator
+        .filter(l => l.contains("×") || l.contains("Expected") || l.contains("Actual"))
+        .take(80)
+        .mkString("\n")
+    ) {
+      code shouldBe 0
+      summary should include("0 failed")
+    }
+  }
+
   private def run(cmd: Seq[String]): (Int, String) = {
     val lines = Vector.newBuilder[String]
     val code = Process(cmd).!(ProcessLogger(l => lines += l, l => lines += l))
@@ -83,6 +131,7 @@ class NativeHttp2Spec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
     run(Seq("curl", "-sS", "--http2-prior-knowledge", "--max-time", "20") ++ args)
 
   override def afterAll(): Unit = {
+    Await.result(tlsBinding.terminate(5.seconds), 30.seconds)
     Await.result(binding.terminate(5.seconds), 30.seconds)
     Await.result(system.terminate(), 30.seconds)
   }
@@ -101,6 +150,9 @@ class NativeHttp2Spec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
       java.nio.file.Files.writeString(file.toPath, big)
       curl("--data-binary", s"@${file.getPath}", url("/echo"))._2.length shouldBe big.length
       curl(url("/chunked"))._2 shouldBe "abc"
+      // one small chunk with END_STREAM: Strict; 200 kB over several reads: streamed (Default: it has a content-length)
+      curl("--data-binary", "small", url("/kind"))._2 shouldBe "Strict 5"
+      curl("--data-binary", s"@${file.getPath}", url("/kind"))._2 shouldBe s"Default ${big.length}"
       // nghttp -v prints every received header field, trailers included
       val (code, withTrailers) = run(Seq("nghttp", "-v", url("/trailers")))
       code shouldBe 0
@@ -129,20 +181,22 @@ class NativeHttp2Spec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
       }
     }
 
-    "pass h2spec in strict mode" in {
-      val (code, out) = run(Seq(s"$toolsBin/h2spec", "-S", "-h", "127.0.0.1", "-p", port.toString, "-o", "5"))
-      val summary = out.linesIterator.filter(_.matches(""".*\d+ tests, \d+ passed.*""")).mkString
-      info(s"h2spec: $summary")
-      withClue(
-        out.linesIterator
-          .filter(l => l.contains("×") || l.contains("Expected") || l.contains("Actual"))
-          .take(80)
-          .mkString("\n")
-      ) {
-        code shouldBe 0
-        summary should include("0 failed")
-      }
+    "pass h2spec in strict mode" in h2spec(port)
+
+    "serve curl over TLS, negotiating h2 with ALPN" in {
+      val (code, out) = curl("-k", "--http2", "-w", "\n%{http_version} %{response_code}", tlsUrl("/"))
+      withClue(out)(code shouldBe 0)
+      out shouldBe "hello from h2native\n2 200"
+      curl("-k", "--http2", "--data-binary", "over tls", tlsUrl("/echo"))._2 shouldBe "over tls"
     }
+
+    "refuse a TLS client that offers only HTTP/1.1 in ALPN" in {
+      val (code, _) = run(Seq("curl", "-sS", "-k", "--http1.1", "--max-time", "10", tlsUrl("/")))
+      code should not be 0
+      curl("-k", "--http2", tlsUrl("/"))._2 shouldBe "hello from h2native"
+    }
+
+    "pass h2spec in strict mode over TLS" in h2spec(tlsBinding.localAddress.getPort, "-t", "-k")
 
     "leave no native connection behind" in {
       (1 to 20).foreach(_ => curl(url("/"))._1 shouldBe 0)

@@ -12,6 +12,7 @@ import scala.util.{Failure, Success, Try}
 
 import org.apache.pekko.annotation.InternalApi
 import org.apache.pekko.http.scaladsl.model._
+import org.apache.pekko.http.scaladsl.model.http2.PeerClosedStreamException
 import org.apache.pekko.stream.stage.{GraphStage, GraphStageLogic, InHandler, OutHandler, StageLogging}
 import org.apache.pekko.stream.{Attributes, FlowShape, Inlet, Outlet}
 import org.apache.pekko.stream.scaladsl.Source
@@ -35,6 +36,29 @@ private[h2native] object Http2ServerStage {
   final val InternalError = 0x2
   final val Cancel = 0x8
 
+  /** RFC 9113 section 7 names, for the exception a reset stream's request entity fails with. */
+  private val ErrorNames = Vector(
+    "NO_ERROR",
+    "PROTOCOL_ERROR",
+    "INTERNAL_ERROR",
+    "FLOW_CONTROL_ERROR",
+    "SETTINGS_TIMEOUT",
+    "STREAM_CLOSED",
+    "FRAME_SIZE_ERROR",
+    "REFUSED_STREAM",
+    "CANCEL",
+    "COMPRESSION_ERROR",
+    "CONNECT_ERROR",
+    "ENHANCE_YOUR_CALM",
+    "INADEQUATE_SECURITY",
+    "HTTP_1_1_REQUIRED"
+  )
+
+  def errorName(code: Int): String = if (code >= 0 && code < ErrorNames.size) ErrorNames(code) else f"0x$code%x"
+
+  private def ConnectionClosed =
+    new EntityStreamException(new ErrorInfo("the HTTP/2 connection closed before the request entity was complete", ""))
+
   private val Http1Refusal: ByteString = {
     val body = "This is an HTTP/2 server (h2c with prior knowledge); HTTP/1.x is not served on this port.\n"
     ByteString(
@@ -46,18 +70,31 @@ private[h2native] object Http2ServerStage {
   /** Response headers that RFC 9113 8.2.2 forbids in HTTP/2. */
   private val ConnectionSpecific = Set("connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade")
 
-  /** Response-side state of one stream. */
+  /** The state of one stream: its request (until dispatched), its request entity, its response. */
   final class StreamState(val id: Int) {
+    // request side
+    /** Built from HEADERS; null once dispatched (or answered by the stage itself). */
+    var request: HttpRequest = _
+    var contentLength = -1L
+
+    /** Collected body (before dispatch) or, for a streamed entity, received octets not yet pulled downstream. */
     var body: ByteString = ByteString.empty
     var requestDone = false
-    var dispatched = false
-    // what still has to go out once the window allows
+
+    /** The streamed request entity, once dispatched as one. */
+    var entity: GraphStageLogic#SubSourceOutlet[ByteString] = _
+    var entityClosed = false
+    // response side: what still has to go out once the window allows
     var pendingData: ByteString = ByteString.empty
     var pendingEnd = false
     var trailers: List[(String, String)] = Nil
     var hasTrailers = false
     var responseStarted = false
+    var responseEnded = false
     var source: Option[SubSource] = None
+
+    /** The request side needs no more attention: no streamed entity, or one that ended. */
+    def requestSettled: Boolean = (entity eq null) || entityClosed
   }
 
   /** A streamed response entity, pulled one element at a time as flow control allows. */
@@ -88,13 +125,16 @@ final private[h2native] class Http2ServerStage(
     new GraphStageLogic(shape) with InHandler with OutHandler with StageLogging {
       private[this] var conn: Http2Connection = _
       private[this] val streams = new mutable.LongMap[StreamState]
-      private[this] val ready = new mutable.ArrayBuffer[(StreamState, HttpRequest)]
+
+      /** Streams whose request has its headers but was not handed to the handler yet, in arrival order. */
+      private[this] val awaiting = new mutable.ArrayBuffer[StreamState]
       private[this] val payloads = new mutable.ArrayBuffer[ByteString]
       private[this] val dataOps = new mutable.ArrayBuffer[(StreamState, Int)] // (stream, command index)
       private[this] var commandCount = 0
       private[this] var outPending: ByteString = ByteString.empty
       private[this] var closeAfterFlush = false
       private[this] val remoteAttr: Option[RemoteAddress] = remote.map(RemoteAddress(_))
+      private[this] val minCollectStrict = settings.http2.minCollectStrictEntitySize
 
       // one-entry memo: a gRPC connection repeats the same :path / :authority fields (cached HPACK objects)
       private[this] var lastPath: HeaderField = _
@@ -128,6 +168,7 @@ final private[h2native] class Http2ServerStage(
 
       override def postStop(): Unit = {
         registry.unregister(terminateCallback)
+        streams.valuesIterator.foreach(st => failEntity(st, ConnectionClosed))
         if (conn ne null) conn.close()
       }
 
@@ -136,7 +177,7 @@ final private[h2native] class Http2ServerStage(
       override def onPush(): Unit = {
         conn.feed(grab(in))
         readEvents()
-        dispatchReady()
+        dispatchAwaiting()
         submit()
         flush()
         maybePullIn()
@@ -153,8 +194,8 @@ final private[h2native] class Http2ServerStage(
         while (ev.next()) ev.kind match {
           case Headers      => onHeaders()
           case Data         => onData()
-          case Reset        => streams.remove(ev.streamId).foreach(cancelStream)
-          case StreamError  => streams.remove(ev.streamId).foreach(cancelStream)
+          case Reset        => streams.remove(ev.streamId).foreach(st => cancelStream(st, ev.errorCode))
+          case StreamError  => streams.remove(ev.streamId).foreach(st => cancelStream(st, ev.errorCode))
           case WindowOpened => windowOpened = true
           case ConnectionError =>
             log.debug("HTTP/2 connection error {}: {}", ev.errorCode, ev.reason)
@@ -176,8 +217,11 @@ final private[h2native] class Http2ServerStage(
         val ev = conn.events
         val id = ev.streamId
         if ((ev.flags & Trailers) != 0) {
-          // request trailers: HttpEntity.Strict cannot carry them; the body is complete
-          streams.get(id).foreach(st => completeRequest(st))
+          // request trailers end the body; HttpEntity has no place for them on requests
+          streams.get(id).foreach { st =>
+            st.requestDone = true
+            if (st.entity ne null) deliver(st)
+          }
           return
         }
         val st = new StreamState(id)
@@ -202,7 +246,7 @@ final private[h2native] class Http2ServerStage(
             case ":authority"     => authority = f
             case ":path"          => path = f
             case "content-type"   => contentType = contentTypes.getOrElseUpdate(f.value, parseContentType(f.value))
-            case "content-length" => ()
+            case "content-length" => st.contentLength = f.value.toLongOption.getOrElse(-1L)
             case _                => headers += f.header
           }
           i += 1
@@ -219,18 +263,16 @@ final private[h2native] class Http2ServerStage(
           case Some(r) => Map[AttributeKey[_], Any](StreamIdKey -> id, AttributeKeys.remoteAddress -> r)
           case None    => Map[AttributeKey[_], Any](StreamIdKey -> id)
         }
-        val req = HttpRequest(
+        st.request = HttpRequest(
           m,
           uri,
           headers.result(),
           HttpEntity.Strict(contentType, ByteString.empty),
           HttpProtocols.`HTTP/2.0`
         ).withAttributes(attrs)
-        pendingRequests.update(id, req)
-        if (ev.endStream) completeRequest(st)
+        st.requestDone = ev.endStream
+        awaiting += st
       }
-
-      private[this] val pendingRequests = new mutable.LongMap[HttpRequest]
 
       private def parseContentType(v: String): ContentType =
         ContentType.parse(v).getOrElse(ContentTypes.`application/octet-stream`)
@@ -246,50 +288,112 @@ final private[h2native] class Http2ServerStage(
           u
         }
 
+      /** Gives the peer back flow-control credit for `n` octets the application has taken (or that we dropped). */
+      private def consumed(id: Int, n: Int): Unit =
+        if (n > 0) { conn.commands.consumed(id, n); countCommand() }
+
       private def onData(): Unit = {
         val ev = conn.events
         val id = ev.streamId
         val slice = ev.dataSlice
-        // collected into a Strict entity: the credit goes back at once, the size limit bounds memory
-        if (slice.nonEmpty) { conn.commands.consumed(id, slice.length); countCommand() }
         streams.get(id) match {
-          case Some(st) if !st.requestDone =>
+          case Some(st) if st.entity ne null =>
+            // streamed: the credit goes back when downstream takes the bytes, so a slow consumer slows the peer
+            if (st.entityClosed) consumed(id, slice.length)
+            else {
+              if (slice.nonEmpty) st.body = st.body ++ slice
+              if (ev.endStream) st.requestDone = true
+              deliver(st)
+            }
+          case Some(st) if st.request ne null =>
+            // collected before dispatch: the credit goes back at once, the size limit bounds memory
+            consumed(id, slice.length)
             if (st.body.length + slice.length > settings.maxRequestEntitySize) {
-              pendingRequests.remove(id)
+              st.request = null
               respondSimple(st, StatusCodes.ContentTooLarge, "request entity too large")
               conn.commands.reset(id, NoError); countCommand()
             } else {
-              st.body = st.body ++ slice
-              if (ev.endStream) completeRequest(st)
+              if (slice.nonEmpty) st.body = st.body ++ slice
+              if (ev.endStream) st.requestDone = true
             }
-          case _ => ()
+          case _ => consumed(id, slice.length)
         }
       }
 
-      private def completeRequest(st: StreamState): Unit =
-        pendingRequests.remove(st.id).foreach { req =>
-          st.requestDone = true
-          val entity = req.entity.asInstanceOf[HttpEntity.Strict]
-          val full = if (st.body.isEmpty) req else req.withEntity(HttpEntity.Strict(entity.contentType, st.body))
-          st.body = ByteString.empty
-          ready += ((st, full))
-        }
-
-      private def dispatchReady(): Unit = {
+      /**
+       * Hands requests to the handler once per inbound chunk: a request whose body is complete as a Strict entity, one
+       * that has at least `min-collect-strict-entity-size` octets but no end yet with a streamed entity.
+       */
+      private def dispatchAwaiting(): Unit = {
         var i = 0
-        while (i < ready.size) {
-          val (st, req) = ready(i)
-          st.dispatched = true
-          val f =
-            try handler(req)
-            catch { case NonFatal(e) => Future.failed(e) }
-          f.value match {
-            case Some(result) => onResponse(st, result)
-            case None         => f.onComplete(r => responseCallback.invoke((st, r)))(ExecutionContext.parasitic)
+        var kept = 0
+        while (i < awaiting.size) {
+          val st = awaiting(i)
+          if ((st.request ne null) && streams.contains(st.id)) {
+            if (st.requestDone) dispatch(st, strictRequest(st))
+            else if (st.body.length >= minCollectStrict) dispatch(st, streamedRequest(st))
+            else { awaiting(kept) = st; kept += 1 }
           }
           i += 1
         }
-        ready.clear()
+        awaiting.dropRightInPlace(awaiting.size - kept)
+      }
+
+      private def strictRequest(st: StreamState): HttpRequest = {
+        val req = st.request
+        val body = st.body
+        st.body = ByteString.empty
+        if (body.isEmpty) req else req.withEntity(HttpEntity.Strict(req.entity.contentType, body))
+      }
+
+      private def streamedRequest(st: StreamState): HttpRequest = {
+        val outlet = new SubSourceOutlet[ByteString](s"request-entity-${st.id}")
+        outlet.setHandler(new OutHandler {
+          override def onPull(): Unit = { deliver(st); submit(); flush() }
+          override def onDownstreamFinish(cause: Throwable): Unit = {
+            // the handler does not want the rest: drop it, but keep the peer's windows open
+            st.entityClosed = true
+            consumed(st.id, st.body.length)
+            st.body = ByteString.empty
+            settle(st)
+            submit()
+            flush()
+          }
+        })
+        st.entity = outlet
+        val ct = st.request.entity.contentType
+        val data = Source.fromGraph(outlet.source)
+        val entity =
+          if (st.contentLength > 0) HttpEntity.Default(ct, st.contentLength, data)
+          else HttpEntity.Chunked.fromData(ct, data)
+        st.request.withEntity(entity)
+      }
+
+      /** Pushes what a streamed entity has received when downstream wants it, and ends it after END_STREAM. */
+      private def deliver(st: StreamState): Unit =
+        if (!st.entityClosed) {
+          if (st.body.nonEmpty && st.entity.isAvailable) {
+            val chunk = st.body
+            st.body = ByteString.empty
+            st.entity.push(chunk)
+            consumed(st.id, chunk.length)
+          }
+          if (st.body.isEmpty && st.requestDone) {
+            st.entityClosed = true
+            st.entity.complete()
+            settle(st)
+          }
+        }
+
+      private def dispatch(st: StreamState, req: HttpRequest): Unit = {
+        st.request = null
+        val f =
+          try handler(req)
+          catch { case NonFatal(e) => Future.failed(e) }
+        f.value match {
+          case Some(result) => onResponse(st, result)
+          case None         => f.onComplete(r => responseCallback.invoke((st, r)))(ExecutionContext.parasitic)
+        }
       }
 
       // ---------------------------------------------------------------- outbound
@@ -305,6 +409,15 @@ final private[h2native] class Http2ServerStage(
 
       private def respondSimple(st: StreamState, status: StatusCode, message: String): Unit =
         onResponse(st, Success(HttpResponse(status, entity = HttpEntity(message))))
+
+      /** The response ended; the stream is forgotten once its streamed request entity (if any) has ended too. */
+      private def responseEnded(st: StreamState): Unit = {
+        st.responseEnded = true
+        settle(st)
+      }
+
+      private def settle(st: StreamState): Unit =
+        if (st.responseEnded && st.requestSettled) streams.remove(st.id)
 
       private def onResponse(st: StreamState, result: Try[HttpResponse]): Unit = {
         if (!streams.contains(st.id) || st.responseStarted) return // reset by the peer meanwhile
@@ -323,7 +436,7 @@ final private[h2native] class Http2ServerStage(
             val endOnHeaders = data.isEmpty && !st.hasTrailers
             conn.commands.headers(st.id, headerFields(response, ct, Some(data.length.toLong)), endOnHeaders)
             countCommand()
-            if (endOnHeaders) streams.remove(st.id)
+            if (endOnHeaders) responseEnded(st)
             else {
               st.pendingData = data
               st.pendingEnd = true
@@ -374,7 +487,7 @@ final private[h2native] class Http2ServerStage(
           dataOps.clear()
           ops.foreach { case (st, i) =>
             val status = if (i < results.count) results.status(i) else 1
-            if (status != 0) { streams.remove(st.id); st.source.foreach(_.inlet.cancel()) }
+            if (status != 0) { if (streams.remove(st.id).isDefined) cancelStream(st, Cancel) }
             else {
               val accepted = results.value(i)
               st.pendingData = st.pendingData.drop(accepted)
@@ -391,7 +504,7 @@ final private[h2native] class Http2ServerStage(
             if (!src.inlet.isClosed && !src.inlet.hasBeenPulled) src.inlet.pull()
           case None if st.pendingEnd =>
             if (st.hasTrailers) { conn.commands.headers(st.id, st.trailers, endStream = true); countCommand() }
-            streams.remove(st.id)
+            responseEnded(st)
           case None => ()
         }
 
@@ -420,7 +533,7 @@ final private[h2native] class Http2ServerStage(
               if (st.hasTrailers) conn.commands.headers(st.id, st.trailers, endStream = true)
               else { payloads += ByteString.empty; conn.commands.data(st.id, 0, endStream = true, payloads.size - 1) }
               countCommand()
-              streams.remove(st.id)
+              responseEnded(st)
               submit()
               flush()
             }
@@ -430,6 +543,7 @@ final private[h2native] class Http2ServerStage(
             st.source = None
             if (streams.remove(st.id).isDefined) {
               conn.commands.reset(st.id, InternalError); countCommand()
+              failEntity(st, new EntityStreamException(new ErrorInfo("the response failed; the stream was reset", "")))
               submit()
               flush()
             }
@@ -443,11 +557,20 @@ final private[h2native] class Http2ServerStage(
         inlet.pull()
       }
 
-      private def cancelStream(st: StreamState): Unit = {
-        pendingRequests.remove(st.id)
+      /** The stream is gone (reset by the peer, by us, or refused by the engine): stop both directions. */
+      private def cancelStream(st: StreamState, errorCode: Int): Unit = {
+        st.request = null
         st.source.foreach(s => if (!s.inlet.isClosed) s.inlet.cancel())
         st.source = None
+        failEntity(st, new PeerClosedStreamException(st.id, errorName(errorCode), errorCode))
       }
+
+      private def failEntity(st: StreamState, cause: Throwable): Unit =
+        if ((st.entity ne null) && !st.entityClosed) {
+          st.entityClosed = true
+          if (st.body.nonEmpty) { consumed(st.id, st.body.length); st.body = ByteString.empty }
+          st.entity.fail(cause)
+        }
 
       /** Collects the engine's output (control frames, headers, DATA payload slices) and writes it. */
       private def flush(): Unit = {

@@ -10,24 +10,29 @@ import org.apache.pekko.Done
 import org.apache.pekko.actor.ClassicActorSystemProvider
 import org.apache.pekko.annotation.InternalApi
 import org.apache.pekko.event.Logging
-import org.apache.pekko.http.scaladsl.Http
+import org.apache.pekko.http.scaladsl.{Http, HttpsConnectionContext}
 import org.apache.pekko.http.scaladsl.model.{HttpRequest, HttpResponse}
 import org.apache.pekko.io.Inet
 import org.apache.pekko.io.Tcp.SO
-import org.apache.pekko.stream.scaladsl.{Flow, Keep, Sink, Tcp}
-import org.apache.pekko.stream.{KillSwitches, Materializer}
+import org.apache.pekko.stream.scaladsl.{Flow, Keep, Sink, Tcp, TLS}
+import org.apache.pekko.stream.{KillSwitches, Materializer, TLSClosing}
+import org.apache.pekko.stream.TLSProtocol.{SendBytes, SessionBytes, SslTlsInbound, SslTlsOutbound}
 import org.apache.pekko.util.ByteString
 
 import h2native.ServerSettings
 import h2native.impl.NativeLibrary
 
-/** INTERNAL API: binds a TCP port and runs one [[Http2ServerStage]] per accepted connection (h2c, prior knowledge). */
+/** INTERNAL API: binds a TCP port and runs one [[Http2ServerStage]] per accepted connection (h2c, or TLS + ALPN). */
 @InternalApi
 private[h2native] object ServerRuntime {
 
-  def bind(interface: String, port: Int, settings: ServerSettings, handler: HttpRequest => Future[HttpResponse])(
-      implicit provider: ClassicActorSystemProvider
-  ): Future[Http.ServerBinding] = {
+  def bind(
+      interface: String,
+      port: Int,
+      settings: ServerSettings,
+      https: Option[HttpsConnectionContext],
+      handler: HttpRequest => Future[HttpResponse]
+  )(implicit provider: ClassicActorSystemProvider): Future[Http.ServerBinding] = {
     NativeLibrary.ensureLoaded()
     val system = provider.classicSystem
     implicit val mat: Materializer = Materializer(system)
@@ -37,6 +42,21 @@ private[h2native] object ServerRuntime {
     val killSwitch = KillSwitches.shared(s"h2native-$interface-$port")
     val allDone = Promise[Done]()
     val options: List[Inet.SocketOption] = List(SO.TcpNoDelay(settings.tcpNoDelay))
+    val tlsEngine = https.map(TlsEngines.factory)
+
+    /** The stage, under a TLS layer when serving HTTPS; materializes to the connection's end. */
+    def connectionFlow(stage: Http2ServerStage): Flow[ByteString, ByteString, Future[Done]] = {
+      val plain = Flow.fromGraph(stage).watchTermination()(Keep.right)
+      tlsEngine match {
+        case None => plain
+        case Some(engine) =>
+          val app = Flow[SslTlsInbound]
+            .collect { case SessionBytes(_, bytes) => bytes }
+            .viaMat(plain)(Keep.right)
+            .map[SslTlsOutbound](SendBytes(_))
+          TLS(engine, TLSClosing.eagerClose).reversed.joinMat(app)(Keep.right)
+      }
+    }
 
     val (bound, finished) = Tcp(system)
       .bind(interface, port, settings.backlog, options, halfClose = false, idleTimeout = settings.idleTimeout)
@@ -44,7 +64,7 @@ private[h2native] object ServerRuntime {
         val stage = new Http2ServerStage(settings, handler, Some(connection.remoteAddress), registry)
         connection.flow
           .via(killSwitch.flow[ByteString])
-          .joinMat(Flow.fromGraph(stage).watchTermination()(Keep.right))(Keep.right)
+          .joinMat(connectionFlow(stage))(Keep.right)
           .run()
           .recover { case e =>
             log.debug("connection from {} ended: {}", connection.remoteAddress, e.getMessage)
@@ -56,7 +76,11 @@ private[h2native] object ServerRuntime {
     finished.onComplete(_ => allDone.trySuccess(Done))
 
     bound.map { b =>
-      log.info("h2native: serving HTTP/2 (h2c) on {} with the native engine", b.localAddress)
+      log.info(
+        "h2native: serving HTTP/2 ({}) on {} with the native engine",
+        if (tlsEngine.isDefined) "TLS, ALPN h2" else "h2c, prior knowledge",
+        b.localAddress
+      )
       val unbindAction = () => b.unbind().map(_ => ())
       val terminateAction = (deadline: FiniteDuration) => {
         val hardStop = system.scheduler.scheduleOnce(deadline)(killSwitch.shutdown())
