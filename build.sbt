@@ -22,7 +22,7 @@ val testPeers = taskKey[Unit]("installs the tests' real peers, pinned (h2spec, h
 
 lazy val root = project
   .in(file("."))
-  .aggregate(h2native, benchGrpc)
+  .aggregate(h2native, benchGrpc, benchJmh)
   .settings(
     name := "h2native-root",
     publish / skip := true,
@@ -54,9 +54,11 @@ lazy val root = project
         Compile / scalafmtSbtCheck,
         h2native / scalafmtCheckAll,
         benchGrpc / scalafmtCheckAll,
+        benchJmh / scalafmtCheckAll,
         testPeers,
         h2native / Test / test,
-        benchGrpc / Test / test
+        benchGrpc / Test / test,
+        benchJmh / Test / test
       )
       .value
   )
@@ -163,3 +165,22 @@ lazy val benchJavaProtos = Def.task {
   (out * "*.proto").get.filterNot(written.contains).foreach(IO.delete)
   written
 }
+
+val NettyVersion = "4.2.20.Final" // newest on Maven Central; grpc-java 1.67.1 shades its own 4.1.x
+
+// JMH benchmarks of the JVM path through JNI against Netty's and pekko-http's codecs on the same bytes.
+// Run: ./sbt "bench-jmh/Jmh/run -prof gc". Its test checks that the three paths do the same work.
+lazy val benchJmh = Project("bench-jmh", file("bench-jmh"))
+  .enablePlugins(JmhPlugin)
+  .dependsOn(h2native)
+  .settings(
+    name := "h2native-bench-jmh",
+    publish / skip := true,
+    libraryDependencies ++= Seq(
+      "io.netty" % "netty-codec-http2" % NettyVersion,
+      "org.apache.pekko" %% "pekko-http-core" % PekkoHttpVersion,
+      "org.scalatest" %% "scalatest" % ScalaTestVersion % Test
+    ),
+    Test / fork := true,
+    Test / testOptions += Tests.Argument(TestFrameworks.ScalaTest, "-oD")
+  )

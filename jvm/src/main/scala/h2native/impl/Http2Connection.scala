@@ -72,6 +72,26 @@ object H2Abi {
   final val SourceDynamicName = 4
   final val SourceInserted = 5
 
+  private val LimitNames = Vector(
+    "unknown",
+    "max-concurrent-streams",
+    "max-header-list-size",
+    "max-header-count",
+    "max-continuation-frames",
+    "max-header-block-size",
+    "max-settings-entries",
+    "max-settings-per-window",
+    "max-queued-control-replies",
+    "max-resets-received-per-window",
+    "max-resets-sent-per-window",
+    "max-empty-frames-per-window",
+    "settings-timeout",
+    "idle-timeout"
+  )
+
+  /** The setting name (reference.conf, `h2native.server.http2`) of a LIMIT event's limit number. */
+  def limitName(limit: Int): String = if (limit > 0 && limit < LimitNames.size) LimitNames(limit) else s"limit $limit"
+
   /** IO block control area (rust/ffi/JNI.md). */
   final val ControlLen = 64
   final val StatusOverflow = 1
@@ -341,8 +361,14 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
     /** RESET, GOAWAY, CONNECTION_ERROR, STREAM_ERROR: the error code. */
     def errorCode: Int = u32(12)
 
-    /** WINDOW_OPENED: octets that may be sent now. LIMIT: the limit number (see ABI.md). */
+    /** WINDOW_OPENED: octets that may be sent now. */
     def value: Int = u32(12)
+
+    /** LIMIT: which limit was hit (ABI.md; `H2Abi.limitName`). */
+    def limit: Int = u32(8)
+
+    /** LIMIT: the stream it was hit on, or 0. */
+    def limitStreamId: Int = u32(12)
 
     /** CONNECTION_ERROR / STREAM_ERROR: the reason; GOAWAY: its debug data (UTF-8). */
     def reason: String = kind match {

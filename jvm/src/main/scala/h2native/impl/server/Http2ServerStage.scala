@@ -134,6 +134,7 @@ final private[h2native] class Http2ServerStage(
       private[this] var outPending: ByteString = ByteString.empty
       private[this] var closeAfterFlush = false
       private[this] val remoteAttr: Option[RemoteAddress] = remote.map(RemoteAddress(_))
+      private def remoteText: String = remote.fold("unknown peer")(_.toString)
       private[this] val minCollectStrict = settings.http2.minCollectStrictEntitySize
 
       // one-entry memo: a gRPC connection repeats the same :path / :authority fields (cached HPACK objects)
@@ -205,8 +206,9 @@ final private[h2native] class Http2ServerStage(
             if (conn.hasOutput) conn.takeOutput(payloads) // never mix HTTP/2 frames into an HTTP/1.1 answer
             outPending = Http1Refusal
             closeAfterFlush = true
-          case Limit => log.info("h2native limit {} hit on stream {}", ev.value, ev.streamId)
-          case _     => ()
+          case Limit =>
+            log.info("h2native: limit {} hit (stream {}) by {}", limitName(ev.limit), ev.limitStreamId, remoteText)
+          case _ => ()
         }
         if (windowOpened) { windowOpened = false; resumeBlocked() }
       }

@@ -1,0 +1,48 @@
+/*
+ * Licensed under the Apache License, Version 2.0.
+ */
+package h2native.jmh
+
+import java.util.concurrent.TimeUnit
+
+import org.openjdk.jmh.annotations._
+import org.openjdk.jmh.infra.Blackhole
+
+import org.apache.pekko.http.impl.engine.http2.PekkoHttpCodec
+
+/**
+ * The JVM path of a unary gRPC exchange through JNI, against Netty's and pekko-http's codecs on the same bytes.
+ *   - `*Inbound`: a request's HEADERS + DATA (one chunk) to header objects and a body slice;
+ *   - `*Exchange`: that, then the response headers, message and trailers to the bytes to write.
+ *
+ * Run: `./sbt "bench-jmh/Jmh/run -prof gc"` (README: the figures).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Array(Mode.AverageTime))
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = Array("-Xmx1g"))
+class CodecBench {
+  private var h2native: H2nativeCodec = _
+  private var netty: NettyCodec = _
+  private var pekko: PekkoHttpCodec = _
+
+  @Setup(Level.Trial)
+  def setup(): Unit = {
+    h2native = new H2nativeCodec
+    netty = new NettyCodec
+    pekko = new PekkoHttpCodec
+  }
+
+  @TearDown(Level.Trial)
+  def tearDown(): Unit = { h2native.close(); netty.close() }
+
+  @Benchmark def h2nativeInbound(bh: Blackhole): Unit = bh.consume(h2native.inbound())
+  @Benchmark def nettyInbound(bh: Blackhole): Unit = bh.consume(netty.inbound())
+  @Benchmark def pekkoHttpInbound(bh: Blackhole): Unit = bh.consume(pekko.inbound())
+
+  @Benchmark def h2nativeExchange(bh: Blackhole): Unit = bh.consume(h2native.exchange())
+  @Benchmark def nettyExchange(bh: Blackhole): Unit = bh.consume(netty.exchange())
+  @Benchmark def pekkoHttpExchange(bh: Blackhole): Unit = bh.consume(pekko.exchange())
+}

@@ -1,0 +1,112 @@
+/*
+ * Licensed under the Apache License, Version 2.0.
+ */
+package h2native.jmh
+
+import scala.collection.mutable
+
+import org.apache.pekko.util.ByteString
+
+import h2native.impl.{EngineSettings, H2Abi, Http2Connection}
+
+/**
+ * h2native's JVM path: one native call per inbound chunk (the events give header objects from the per-connection cache
+ * and the DATA payload as a slice of the input), one per outbound batch. What the server stage does per request, minus
+ * building the HttpRequest.
+ */
+final class H2nativeCodec {
+  import UnaryGrpc._
+
+  // Resets are how the inbound-only path closes its streams: not a provoked-reset attack here.
+  private val conn =
+    Http2Connection.server(EngineSettings(maxResetsSentPerWindow = Int.MaxValue, maxResetsReceivedPerWindow = 1 << 30))
+  private val input = request(1, warmBlock)
+  private val exchangeBytes = exchangeInput(1, warmBlock)
+  private val payload = ByteString.fromArrayUnsafe(message)
+  private val payloads: Int => ByteString = _ => payload
+  private val open = new mutable.ArrayBuffer[Int]
+  private var nextId = 3
+
+  /** Header fields and body length of the last request, for the correctness checks. */
+  var lastFields: List[(String, String)] = Nil
+  var lastBodyLength = 0
+  var sink: AnyRef = _
+
+  conn.feed(ByteString.fromArrayUnsafe(preface))
+  conn.takeOutput(payloads)
+  conn.feed(ByteString.fromArrayUnsafe(settingsAck))
+  conn.feed(ByteString.fromArrayUnsafe(UnaryGrpc.request(1, firstBlock)))
+  readRequest(1, keep = true)
+  conn.commands.reset(1, 8).submit()
+  conn.takeOutput(payloads)
+
+  private def readRequest(streamId: Int, keep: Boolean): Unit = {
+    val ev = conn.events
+    while (ev.next()) ev.kind match {
+      case H2Abi.Headers =>
+        val n = ev.fieldCount
+        var i = 0
+        if (keep) lastFields = Nil
+        while (i < n) {
+          val f = ev.field(i)
+          sink = f.header
+          if (keep) lastFields = (f.name, f.value) :: lastFields
+          i += 1
+        }
+        if (keep) lastFields = lastFields.reverse
+      case H2Abi.Data =>
+        val slice = ev.dataSlice
+        sink = slice
+        lastBodyLength = slice.length
+      case H2Abi.WindowOpened => ()
+      case other              => throw new IllegalStateException(s"unexpected event $other on stream $streamId")
+    }
+  }
+
+  /** Feeds the next request; every 64 requests, one batch returns their flow-control credit and resets them. */
+  def inbound(): Int = {
+    val id = nextId
+    nextId += 2
+    setStreamId(input, warmBlock.length, id)
+    conn.feed(ByteString.fromArrayUnsafe(input))
+    readRequest(id, keep = false)
+    open += id
+    if (open.size == 64) {
+      open.foreach(s => conn.commands.consumed(s, message.length).reset(s, 8))
+      conn.commands.submit()
+      conn.takeOutput(payloads)
+      open.clear()
+    }
+    id
+  }
+
+  /** A whole unary exchange: the request in, then response headers, message and trailers out as one ByteString. */
+  def exchange(): ByteString = {
+    val id = nextId
+    nextId += 2
+    setStreamId(exchangeBytes, warmBlock.length, id)
+    conn.feed(ByteString.fromArrayUnsafe(exchangeBytes))
+    readRequest(id, keep = false)
+    conn.commands
+      .consumed(id, message.length)
+      .headers(id, responseHeaders, endStream = false)
+      .data(id, message.length, endStream = false, tag = 0)
+      .headers(id, trailers, endStream = true)
+      .submit()
+    conn.takeOutput(payloads)
+  }
+
+  def fields: List[(String, String)] = { inboundKeeping(); lastFields }
+
+  private def inboundKeeping(): Unit = {
+    val id = nextId
+    nextId += 2
+    setStreamId(input, warmBlock.length, id)
+    conn.feed(ByteString.fromArrayUnsafe(input))
+    readRequest(id, keep = true)
+    conn.commands.consumed(id, message.length).reset(id, 8).submit()
+    conn.takeOutput(payloads)
+  }
+
+  def close(): Unit = conn.close()
+}
