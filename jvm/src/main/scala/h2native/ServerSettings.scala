@@ -11,8 +11,12 @@ import org.apache.pekko.actor.ClassicActorSystemProvider
 
 import h2native.impl.EngineSettings
 
-/** Settings of an h2native server, read once from `h2native.server` (see reference.conf). */
+/**
+ * Settings of an h2native server, read once from `h2native.server` (see reference.conf); `fallback` from
+ * `h2native.fallback`.
+ */
 final case class ServerSettings(
+    fallback: Fallback,
     idleTimeout: FiniteDuration,
     maxConnections: Int,
     backlog: Int,
@@ -69,14 +73,40 @@ final case class Http2Settings(
   )
 }
 
-object ServerSettings {
-  def apply(system: ClassicActorSystemProvider): ServerSettings =
-    apply(system.classicSystem.settings.config.getConfig("h2native.server"))
+/** What `NativeHttp2` does when the native library cannot be used on this platform (`h2native.fallback`). */
+sealed abstract class Fallback(val name: String)
 
-  def apply(c: Config): ServerSettings = {
+object Fallback {
+
+  /** Fail the bind with the loader's message (the default). */
+  case object None extends Fallback("none")
+
+  /** Serve through stock pekko-http (HTTP/2 on), and log one line saying so. */
+  case object PekkoHttp extends Fallback("pekko-http")
+
+  def apply(name: String): Fallback = name match {
+    case None.name      => None
+    case PekkoHttp.name => PekkoHttp
+    case other =>
+      throw new IllegalArgumentException(
+        s"h2native.fallback = '$other': expected '${None.name}' or '${PekkoHttp.name}'"
+      )
+  }
+}
+
+object ServerSettings {
+  def apply(system: ClassicActorSystemProvider): ServerSettings = fromRoot(system.classicSystem.settings.config)
+
+  /** From a whole configuration: `h2native.server` and `h2native.fallback`. */
+  def fromRoot(root: Config): ServerSettings =
+    apply(root.getConfig("h2native.server"), Fallback(root.getString("h2native.fallback")))
+
+  /** From the `h2native.server` section. */
+  def apply(c: Config, fallback: Fallback): ServerSettings = {
     val h = c.getConfig("http2")
     def bytes(path: String): Int = math.min(h.getBytes(path), Int.MaxValue.toLong).toInt
     ServerSettings(
+      fallback = fallback,
       idleTimeout = c.getDuration("idle-timeout").toScala,
       maxConnections = c.getInt("max-connections"),
       backlog = c.getInt("backlog"),

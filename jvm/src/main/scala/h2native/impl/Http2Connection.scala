@@ -89,6 +89,9 @@ object H2Abi {
     "idle-timeout"
   )
 
+  final val LimitMaxConcurrentStreams = 1
+  def LimitCount: Int = LimitNames.size
+
   /** The setting name (reference.conf, `h2native.server.http2`) of a LIMIT event's limit number. */
   def limitName(limit: Int): String = if (limit > 0 && limit < LimitNames.size) LimitNames(limit) else s"limit $limit"
 

@@ -64,6 +64,9 @@ private[h2native] object NativeLibrary {
 
   def isAvailable: Boolean = loaded.isRight
 
+  /** Loads the library once per JVM; the reason if it cannot be used. */
+  def availability: Either[NativeLibraryException, Unit] = loaded.map(_ => ())
+
   /** Extracts the resource of `platform` from `classLoader` to a private temporary file and loads it. */
   def load(platform: String, classLoader: ClassLoader): Either[NativeLibraryException, Path] = {
     val resource = resourcePath(platform)

@@ -3,10 +3,13 @@
  */
 package h2native.javadsl
 
+import java.net.InetSocketAddress
+import java.util.Optional
 import java.util.concurrent.CompletionStage
 
 import scala.concurrent.{ExecutionContext, Future}
 import scala.jdk.FutureConverters._
+import scala.jdk.OptionConverters._
 
 import org.apache.pekko.actor.{
   ActorSystem,
@@ -21,7 +24,7 @@ import org.apache.pekko.http.javadsl.model.{HttpRequest, HttpResponse}
 import org.apache.pekko.http.scaladsl.{model => sm}
 import org.apache.pekko.japi.function.{Function => JFunction}
 
-import h2native.ServerSettings
+import h2native.{ServerMetrics, ServerSettings}
 import h2native.impl.server.PekkoHttpAccess
 
 /**
@@ -44,6 +47,9 @@ final class NativeHttp2(system: ExtendedActorSystem) extends Extension {
 
   def newServerAt(interface: String, port: Int): ServerBuilder =
     new ServerBuilder(delegate.newServerAt(interface, port))
+
+  /** The counters of the server bound at `localAddress`, while it is bound (also over JMX). */
+  def metrics(localAddress: InetSocketAddress): Optional[ServerMetrics] = delegate.metrics(localAddress).toJava
 }
 
 /** Configures and binds one server. Immutable: every `with...` returns a new builder. */

@@ -3,6 +3,8 @@
  */
 package h2native.scaladsl
 
+import java.net.InetSocketAddress
+
 import scala.concurrent.Future
 
 import org.apache.pekko.actor.{
@@ -12,11 +14,13 @@ import org.apache.pekko.actor.{
   ExtensionId,
   ExtensionIdProvider
 }
+import org.apache.pekko.event.Logging
 import org.apache.pekko.http.scaladsl.{Http, HttpsConnectionContext}
 import org.apache.pekko.http.scaladsl.model.{HttpRequest, HttpResponse}
 
-import h2native.ServerSettings
-import h2native.impl.server.ServerRuntime
+import h2native.{ServerMetrics, ServerSettings}
+import h2native.impl.NativeLibraryException
+import h2native.impl.server.{ServerDirectory, ServerRuntime}
 
 /**
  * The h2native HTTP/2 server: `NativeHttp2(system).newServerAt(host, port).bind(handler)` serves the same `HttpRequest
@@ -30,11 +34,19 @@ object NativeHttp2 extends ExtensionId[NativeHttp2] with ExtensionIdProvider {
 
 final class NativeHttp2(system: ExtendedActorSystem) extends Extension {
 
-  /** Settings read once from `h2native.server`. */
+  /** Settings read once from `h2native.server` and `h2native.fallback`. */
   val defaultServerSettings: ServerSettings = ServerSettings(system)
 
+  private val directory = new ServerDirectory(Logging(system, classOf[NativeHttp2]))
+
   def newServerAt(interface: String, port: Int): ServerBuilder =
-    new ServerBuilder(system, interface, port, defaultServerSettings, None)
+    new ServerBuilder(system, interface, port, defaultServerSettings, None, directory)
+
+  /**
+   * The counters of the server bound at `localAddress` (`binding.localAddress`), while it is bound; also published over
+   * JMX as `h2native:type=Server,address="<ip:port>"`.
+   */
+  def metrics(localAddress: InetSocketAddress): Option[ServerMetrics] = directory.metrics(localAddress)
 }
 
 /** Configures and binds one server. Immutable: every `with...` returns a new builder. */
@@ -43,11 +55,12 @@ final class ServerBuilder private[h2native] (
     interface: String,
     port: Int,
     settings: ServerSettings,
-    https: Option[HttpsConnectionContext]
+    https: Option[HttpsConnectionContext],
+    directory: ServerDirectory
 ) {
 
   def withSettings(newSettings: ServerSettings): ServerBuilder =
-    new ServerBuilder(system, interface, port, newSettings, https)
+    new ServerBuilder(system, interface, port, newSettings, https, directory)
 
   def adaptSettings(f: ServerSettings => ServerSettings): ServerBuilder = withSettings(f(settings))
 
@@ -56,7 +69,7 @@ final class ServerBuilder private[h2native] (
    * pekko-http's `enableHttps`. Without it the server speaks h2c with prior knowledge.
    */
   def enableHttps(context: HttpsConnectionContext): ServerBuilder =
-    new ServerBuilder(system, interface, port, settings, Some(context))
+    new ServerBuilder(system, interface, port, settings, Some(context), directory)
 
   /**
    * Binds the port and serves HTTP/2: h2c with prior knowledge (what gRPC clients use without TLS), or TLS with ALPN
@@ -64,5 +77,22 @@ final class ServerBuilder private[h2native] (
    * deadline, then closes.
    */
   def bind(handler: HttpRequest => Future[HttpResponse]): Future[Http.ServerBinding] =
-    ServerRuntime.bind(interface, port, settings, https, handler)(system)
+    ServerRuntime.bind(interface, port, settings, https, handler, directory)(system)
+
+  /** `bind` as if the native library were unavailable for `reason`: tests of the fallback path. */
+  private[h2native] def bindWithoutNativeLibrary(
+      reason: String,
+      handler: HttpRequest => Future[HttpResponse]
+  ): Future[Http.ServerBinding] =
+    ServerRuntime.bindWith(
+      Left(new NativeLibraryException(reason)),
+      interface,
+      port,
+      settings,
+      https,
+      handler,
+      directory
+    )(
+      system
+    )
 }

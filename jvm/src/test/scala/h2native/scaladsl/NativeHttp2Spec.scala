@@ -4,6 +4,8 @@
 package h2native.scaladsl
 
 import java.io.File
+import java.lang.management.ManagementFactory
+import javax.management.ObjectName
 import java.nio.file.{Files, Paths}
 import java.security.{KeyStore, SecureRandom}
 import javax.net.ssl.{KeyManagerFactory, SSLContext}
@@ -21,6 +23,7 @@ import org.scalatest.BeforeAndAfterAll
 import org.scalatest.matchers.should.Matchers
 import org.scalatest.wordspec.AnyWordSpec
 
+import h2native.ServerMetrics
 import h2native.impl.NativeBindings
 
 /** The server against real clients on loopback: curl, h2load and h2spec (installed by scripts/install-tools.sh). */
@@ -197,6 +200,21 @@ class NativeHttp2Spec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
     }
 
     "pass h2spec in strict mode over TLS" in h2spec(tlsBinding.localAddress.getPort, "-t", "-k")
+
+    "count connections, streams and bytes, readable from the API and over JMX" in {
+      val metrics = NativeHttp2(system).metrics(binding.localAddress).get
+      val streamsBefore = metrics.getStreamsOpened
+      (1 to 5).foreach(_ => curl(url("/"))._1 shouldBe 0)
+      metrics.engine shouldBe ServerMetrics.Native
+      metrics.getStreamsOpened shouldBe streamsBefore + 5
+      metrics.getConnectionsAccepted should be >= 5L
+      metrics.getBytesIn should be > 0L
+      metrics.getBytesOut should be > 0L
+      val jmx = ManagementFactory.getPlatformMBeanServer
+      val name = new ObjectName(s"""h2native:type=Server,address="127.0.0.1:$port"""")
+      jmx.getAttribute(name, "StreamsOpened") shouldBe metrics.getStreamsOpened
+      jmx.getAttribute(name, "Engine") shouldBe "native"
+    }
 
     "leave no native connection behind" in {
       (1 to 20).foreach(_ => curl(url("/"))._1 shouldBe 0)

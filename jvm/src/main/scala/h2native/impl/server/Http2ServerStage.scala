@@ -18,7 +18,7 @@ import org.apache.pekko.stream.{Attributes, FlowShape, Inlet, Outlet}
 import org.apache.pekko.stream.scaladsl.Source
 import org.apache.pekko.util.ByteString
 
-import h2native.ServerSettings
+import h2native.{ServerMetrics, ServerSettings}
 import h2native.impl.H2Abi._
 import h2native.impl.{HeaderField, Http2Connection}
 
@@ -125,6 +125,7 @@ final private[h2native] class Http2ServerStage(
     new GraphStageLogic(shape) with InHandler with OutHandler with StageLogging {
       private[this] var conn: Http2Connection = _
       private[this] val streams = new mutable.LongMap[StreamState]
+      private[this] val metrics = registry.metrics
 
       /** Streams whose request has its headers but was not handed to the handler yet, in arrival order. */
       private[this] val awaiting = new mutable.ArrayBuffer[StreamState]
@@ -162,6 +163,8 @@ final private[h2native] class Http2ServerStage(
       override def preStart(): Unit = {
         conn = Http2Connection.server(settings.http2.toEngine)
         registry.register(terminateCallback)
+        metrics.connectionsAccepted.increment()
+        metrics.connectionsActive.increment()
         // Our SETTINGS go out with the first reply, after the client's first bytes (RFC 9113 3.4 allows
         // both): an HTTP/1.x client then reads a plain HTTP/1.1 refusal, not a binary frame.
         pull(in)
@@ -169,6 +172,7 @@ final private[h2native] class Http2ServerStage(
 
       override def postStop(): Unit = {
         registry.unregister(terminateCallback)
+        metrics.connectionsActive.decrement()
         streams.valuesIterator.foreach(st => failEntity(st, ConnectionClosed))
         if (conn ne null) conn.close()
       }
@@ -176,7 +180,9 @@ final private[h2native] class Http2ServerStage(
       // ---------------------------------------------------------------- inbound
 
       override def onPush(): Unit = {
-        conn.feed(grab(in))
+        val bytes = grab(in)
+        metrics.bytesIn.add(bytes.length)
+        conn.feed(bytes)
         readEvents()
         dispatchAwaiting()
         submit()
@@ -193,12 +199,17 @@ final private[h2native] class Http2ServerStage(
       private def readEvents(): Unit = {
         val ev = conn.events
         while (ev.next()) ev.kind match {
-          case Headers      => onHeaders()
-          case Data         => onData()
-          case Reset        => streams.remove(ev.streamId).foreach(st => cancelStream(st, ev.errorCode))
-          case StreamError  => streams.remove(ev.streamId).foreach(st => cancelStream(st, ev.errorCode))
+          case Headers => onHeaders()
+          case Data    => onData()
+          case Reset =>
+            metrics.streamsResetByPeer.increment()
+            streams.remove(ev.streamId).foreach(st => cancelStream(st, ev.errorCode))
+          case StreamError =>
+            metrics.streamsResetByServer.increment()
+            streams.remove(ev.streamId).foreach(st => cancelStream(st, ev.errorCode))
           case WindowOpened => windowOpened = true
           case ConnectionError =>
+            metrics.connectionErrors.increment()
             log.debug("HTTP/2 connection error {}: {}", ev.errorCode, ev.reason)
             closeAfterFlush = true
           case Drained => closeAfterFlush = true
@@ -207,6 +218,7 @@ final private[h2native] class Http2ServerStage(
             outPending = Http1Refusal
             closeAfterFlush = true
           case Limit =>
+            metrics.limitHit(ev.limit)
             log.info("h2native: limit {} hit (stream {}) by {}", limitName(ev.limit), ev.limitStreamId, remoteText)
           case _ => ()
         }
@@ -228,6 +240,7 @@ final private[h2native] class Http2ServerStage(
         }
         val st = new StreamState(id)
         streams.update(id, st)
+        metrics.streamsOpened.increment()
         if ((ev.flags & TooLarge) != 0) {
           respondSimple(st, StatusCodes.RequestHeaderFieldsTooLarge, "request header fields too large")
           return
@@ -314,6 +327,7 @@ final private[h2native] class Http2ServerStage(
               st.request = null
               respondSimple(st, StatusCodes.ContentTooLarge, "request entity too large")
               conn.commands.reset(id, NoError); countCommand()
+              metrics.streamsResetByServer.increment()
             } else {
               if (slice.nonEmpty) st.body = st.body ++ slice
               if (ev.endStream) st.requestDone = true
@@ -545,6 +559,7 @@ final private[h2native] class Http2ServerStage(
             st.source = None
             if (streams.remove(st.id).isDefined) {
               conn.commands.reset(st.id, InternalError); countCommand()
+              metrics.streamsResetByServer.increment()
               failEntity(st, new EntityStreamException(new ErrorInfo("the response failed; the stream was reset", "")))
               submit()
               flush()
@@ -586,6 +601,7 @@ final private[h2native] class Http2ServerStage(
 
       private def pushPending(): Unit =
         if (outPending.nonEmpty) {
+          metrics.bytesOut.add(outPending.length)
           push(out, outPending)
           outPending = ByteString.empty
         } else if (closeAfterFlush) completeStage()
@@ -601,7 +617,7 @@ final private[h2native] class Http2ServerStage(
 
 /** INTERNAL API: the live connections of one server, for graceful termination. */
 @InternalApi
-final private[h2native] class ConnectionRegistry {
+final private[h2native] class ConnectionRegistry(val metrics: ServerMetrics) {
   private val live =
     java.util.concurrent.ConcurrentHashMap.newKeySet[org.apache.pekko.stream.stage.AsyncCallback[Unit]]()
   def register(cb: org.apache.pekko.stream.stage.AsyncCallback[Unit]): Unit = live.add(cb)

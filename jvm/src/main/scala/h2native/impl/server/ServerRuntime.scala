@@ -4,7 +4,7 @@
 package h2native.impl.server
 
 import scala.concurrent.duration._
-import scala.concurrent.{Future, Promise}
+import scala.concurrent.{ExecutionContext, Future, Promise}
 
 import org.apache.pekko.Done
 import org.apache.pekko.actor.ClassicActorSystemProvider
@@ -19,26 +19,81 @@ import org.apache.pekko.stream.{KillSwitches, Materializer, TLSClosing}
 import org.apache.pekko.stream.TLSProtocol.{SendBytes, SessionBytes, SslTlsInbound, SslTlsOutbound}
 import org.apache.pekko.util.ByteString
 
-import h2native.ServerSettings
-import h2native.impl.NativeLibrary
+import h2native.{Fallback, ServerMetrics, ServerSettings}
+import h2native.impl.{NativeLibrary, NativeLibraryException}
 
 /** INTERNAL API: binds a TCP port and runs one [[Http2ServerStage]] per accepted connection (h2c, or TLS + ALPN). */
 @InternalApi
 private[h2native] object ServerRuntime {
 
+  /**
+   * Serves with the native engine when its library loads on this platform; otherwise fails with the loader's message,
+   * or serves through stock pekko-http when `h2native.fallback = pekko-http`.
+   */
   def bind(
       interface: String,
       port: Int,
       settings: ServerSettings,
       https: Option[HttpsConnectionContext],
-      handler: HttpRequest => Future[HttpResponse]
+      handler: HttpRequest => Future[HttpResponse],
+      directory: ServerDirectory
+  )(implicit provider: ClassicActorSystemProvider): Future[Http.ServerBinding] =
+    bindWith(NativeLibrary.availability, interface, port, settings, https, handler, directory)
+
+  /** `bind` with the library's availability given: tests use it to take the fallback path. */
+  def bindWith(
+      native: Either[NativeLibraryException, Unit],
+      interface: String,
+      port: Int,
+      settings: ServerSettings,
+      https: Option[HttpsConnectionContext],
+      handler: HttpRequest => Future[HttpResponse],
+      directory: ServerDirectory
+  )(implicit provider: ClassicActorSystemProvider): Future[Http.ServerBinding] = native match {
+    case Right(_) => bindNative(interface, port, settings, https, handler, directory)
+    case Left(e) if settings.fallback == Fallback.PekkoHttp =>
+      val system = provider.classicSystem
+      Logging(system, classOf[Http2ServerStage]).warning(
+        "h2native: serving {}:{} through stock pekko-http (h2native.fallback = pekko-http), because {}",
+        interface,
+        port,
+        e.getMessage
+      )
+      val builder = Http(system).newServerAt(interface, port).adaptSettings(_.withEnableHttp2(true))
+      https
+        .fold(builder)(builder.enableHttps)
+        .bind(handler)
+        .map(b => published(b, new ServerMetrics(ServerMetrics.PekkoHttp), directory))(system.dispatcher)
+    case Left(e) => Future.failed(e)
+  }
+
+  /** Publishes the server's metrics while it is bound. */
+  private def published(
+      b: Http.ServerBinding,
+      metrics: ServerMetrics,
+      directory: ServerDirectory
+  ): Http.ServerBinding = {
+    directory.add(b.localAddress, metrics)
+    implicit val ec: ExecutionContext = ExecutionContext.parasitic
+    Http.ServerBinding(b.localAddress)(
+      () => b.unbind().map(_ => directory.remove(b.localAddress)),
+      deadline => b.terminate(deadline).andThen { case _ => directory.remove(b.localAddress) }
+    )
+  }
+
+  private def bindNative(
+      interface: String,
+      port: Int,
+      settings: ServerSettings,
+      https: Option[HttpsConnectionContext],
+      handler: HttpRequest => Future[HttpResponse],
+      directory: ServerDirectory
   )(implicit provider: ClassicActorSystemProvider): Future[Http.ServerBinding] = {
-    NativeLibrary.ensureLoaded()
     val system = provider.classicSystem
     implicit val mat: Materializer = Materializer(system)
     import system.dispatcher
     val log = Logging(system, classOf[Http2ServerStage])
-    val registry = new ConnectionRegistry
+    val registry = new ConnectionRegistry(new ServerMetrics(ServerMetrics.Native))
     val killSwitch = KillSwitches.shared(s"h2native-$interface-$port")
     val allDone = Promise[Done]()
     val options: List[Inet.SocketOption] = List(SO.TcpNoDelay(settings.tcpNoDelay))
@@ -92,7 +147,7 @@ private[h2native] object ServerRuntime {
           }
         }
       }
-      Http.ServerBinding(b.localAddress)(unbindAction, terminateAction)
+      published(Http.ServerBinding(b.localAddress)(unbindAction, terminateAction), registry.metrics, directory)
     }
   }
 }
