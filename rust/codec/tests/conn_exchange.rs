@@ -390,3 +390,23 @@ fn random_exchanges_a() {
 fn random_exchanges_b() {
     run_seeds(30..60);
 }
+
+#[test]
+fn frames_are_counted_by_type_in_both_directions() {
+    let mut client = Connection::client(Config::default());
+    let mut server = Connection::server(Config::default());
+    // client preface + SETTINGS + WINDOW_UPDATE, then the server's SETTINGS + WINDOW_UPDATE + SETTINGS ACK
+    let out = client.output().to_vec();
+    client.clear_output();
+    assert_eq!(server.feed(&out), out.len());
+    let reply = server.output().to_vec();
+    server.clear_output();
+    client.feed(&reply);
+    let (c, s) = (client.frame_counts(), server.frame_counts());
+    assert_eq!(c.sent, s.received, "what one side sent is what the other received");
+    assert_eq!(s.received[4], 1, "one SETTINGS");
+    assert_eq!(s.received[8], 1, "one WINDOW_UPDATE");
+    assert_eq!(s.sent, c.received);
+    assert_eq!(s.sent[4], 2, "SETTINGS and its ACK");
+    assert_eq!(s.received[10] + s.received[0], 0);
+}

@@ -151,6 +151,10 @@
 
 #define H2NATIVE_STATUS_CLOSED 4
 
+// Entries of each array `h2native_conn_frame_counts` fills: one per frame type of RFC 9113
+// (0 DATA ..= 9 CONTINUATION), then one for all unknown types.
+#define H2NATIVE_FRAME_KINDS 11
+
 // An HTTP/2 connection (opaque). Created by `h2native_conn_new_server`/`_client`, released by
 // `h2native_conn_free`.
 typedef struct h2native_conn h2native_conn;
@@ -304,6 +308,20 @@ int h2native_conn_is_closed(const struct h2native_conn *conn, bool *closed);
 // # Safety
 // `drained` NULL or writable; `conn`: see the handle contract.
 int h2native_conn_is_drained(const struct h2native_conn *conn, bool *drained);
+
+// Frames received, and sent up to the last `h2native_conn_clear_output`, by frame type:
+// `received` and `sent` each get `H2NATIVE_FRAME_KINDS` counters.
+//
+// # Safety
+// `received` and `sent` NULL or writable for `H2NATIVE_FRAME_KINDS` `uint64_t`s; `conn`: see
+// the handle contract.
+int h2native_conn_frame_counts(const struct h2native_conn *conn,
+                               uint64_t *received,
+                               uint64_t *sent);
+
+// Octets of memory this library holds now (all connections, buffers and tables), from its
+// counting allocator.
+size_t h2native_allocated_bytes(void);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -781,6 +781,41 @@ pub unsafe extern "C" fn h2native_conn_is_drained(conn: *const h2native_conn, dr
     })
 }
 
+/// Entries of each array `h2native_conn_frame_counts` fills: one per frame type of RFC 9113
+/// (0 DATA ..= 9 CONTINUATION), then one for all unknown types.
+pub const H2NATIVE_FRAME_KINDS: usize = 11;
+const _: () = assert!(H2NATIVE_FRAME_KINDS == h2native_codec::conn::FRAME_KINDS);
+
+/// Frames received, and sent up to the last `h2native_conn_clear_output`, by frame type:
+/// `received` and `sent` each get `H2NATIVE_FRAME_KINDS` counters.
+///
+/// # Safety
+/// `received` and `sent` NULL or writable for `H2NATIVE_FRAME_KINDS` `uint64_t`s; `conn`: see
+/// the handle contract.
+#[no_mangle]
+pub unsafe extern "C" fn h2native_conn_frame_counts(
+    conn: *const h2native_conn,
+    received: *mut u64,
+    sent: *mut u64,
+) -> c_int {
+    with_conn("h2native_conn_frame_counts", conn.cast_mut(), |h| {
+        let counts = *h.conn.frame_counts();
+        // SAFETY: forwarded contract: each pointer is NULL (reported) or writable for
+        // H2NATIVE_FRAME_KINDS u64s, which is exactly one [u64; FRAME_KINDS] with u64 alignment.
+        unsafe {
+            put(received.cast::<[u64; H2NATIVE_FRAME_KINDS]>(), "received", counts.received)?;
+            put(sent.cast::<[u64; H2NATIVE_FRAME_KINDS]>(), "sent", counts.sent)
+        }
+    })
+}
+
+/// Octets of memory this library holds now (all connections, buffers and tables), from its
+/// counting allocator.
+#[no_mangle]
+pub extern "C" fn h2native_allocated_bytes() -> usize {
+    crate::alloc::allocated_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 //! boundary, catches panics (a panic unwinding across `extern` would abort the JVM) and turns
 //! errors into Java exceptions or C error codes.
 
+pub mod alloc;
 pub mod c_abi;
 pub mod jni;
 pub mod session;

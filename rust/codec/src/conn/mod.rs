@@ -22,6 +22,7 @@
 //! used (or dropped) it, including data of streams that were reset afterwards: that is what
 //! returns flow-control credit to the peer.
 
+mod counts;
 mod flow;
 mod http;
 pub mod limits;
@@ -31,6 +32,7 @@ mod settings;
 mod store;
 mod stream;
 
+pub use self::counts::{FrameCounts, FRAME_KINDS};
 pub use self::limits::{Config, Limit};
 pub use self::settings::PeerSettings;
 pub use self::stream::State;
@@ -145,6 +147,9 @@ pub struct Connection {
     goaway_received: Option<u32>,
     drained_reported: bool,
 
+    counts: FrameCounts,
+    /// The client preface is at the front of `out` until the first `clear_output` (not a frame).
+    preface_in_out: bool,
     events: Vec<u8>,
     out: Vec<u8>,
     segs: Vec<u8>,
@@ -202,6 +207,8 @@ impl Connection {
             goaway_sent: GoAwaySent::No,
             goaway_received: None,
             drained_reported: false,
+            counts: FrameCounts::default(),
+            preface_in_out: role == Role::Client,
             events: Vec::with_capacity(4096),
             out: Vec::with_capacity(4096),
             segs: Vec::with_capacity(256),
@@ -250,12 +257,19 @@ impl Connection {
     /// The caller wrote the output: forget it (capacity is kept).
     #[inline]
     pub fn clear_output(&mut self) {
+        let start = if std::mem::take(&mut self.preface_in_out) { PREFACE.len() } else { 0 };
+        self.counts.count_sent(self.out.get(start..).unwrap_or_default());
         self.out.clear();
         self.segs.clear();
         self.queued_replies = 0;
     }
 
     // ----- state -----
+
+    /// Frames received, and sent up to the last [`Connection::clear_output`], by type.
+    pub fn frame_counts(&self) -> &FrameCounts {
+        &self.counts
+    }
 
     pub fn role(&self) -> Role {
         self.role
@@ -379,6 +393,7 @@ impl Connection {
             let Some(payload) = buf.get(FRAME_HEADER_LEN..end) else { break };
             pos += end;
             self.last_active_at = self.now;
+            self.counts.count_received(head.kind);
             if let Err(e) = self.recv_frame(head, payload, input) {
                 self.on_error(e);
             }

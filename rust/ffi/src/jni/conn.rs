@@ -6,7 +6,7 @@ use jni::objects::{JByteArray, JByteBuffer, JClass, JLongArray, ReleaseMode};
 use jni::sys::{jboolean, jint, jlong, JNI_FALSE};
 use jni::JNIEnv;
 
-use h2native_codec::conn::Config;
+use h2native_codec::conn::{Config, FRAME_KINDS};
 
 use super::guard::{guarded, Thrown};
 use crate::session::{self, Session, SessionError};
@@ -240,6 +240,32 @@ pub extern "system" fn flush(
         let value = session::with_session(handle, |s| s.flush(block))??;
         Ok(value as jint)
     })
+}
+
+/// Copies the connection's frame counters into `out`: received by type, then sent by type
+/// (`FRAME_KINDS` each). Not on the hot path: the stage reads them when a connection ends.
+pub extern "system" fn frame_counts(mut env: JNIEnv, _class: JClass, handle: jlong, out: JLongArray) -> jboolean {
+    guarded(&mut env, 0, |env| {
+        if out.is_null() {
+            return Err(Thrown::illegal_argument("out is null"));
+        }
+        let n = env.get_array_length(&out).map_err(|e| Thrown::illegal_argument(e.to_string()))? as usize;
+        if n < 2 * FRAME_KINDS {
+            return Err(Thrown::illegal_argument(format!("out has {n} entries, needs {}", 2 * FRAME_KINDS)));
+        }
+        let counts = session::with_session(handle, |s| *s.conn.frame_counts())?;
+        let mut values = [0i64; 2 * FRAME_KINDS];
+        for (v, c) in values.iter_mut().zip(counts.received.iter().chain(counts.sent.iter())) {
+            *v = *c as i64;
+        }
+        env.set_long_array_region(&out, 0, &values).map_err(|e| Thrown::illegal_argument(e.to_string()))?;
+        Ok(1)
+    })
+}
+
+/// Octets the library holds now (its counting allocator).
+pub extern "system" fn allocated_bytes(mut env: JNIEnv, _class: JClass) -> jlong {
+    guarded(&mut env, 0, |_| Ok(crate::alloc::allocated_bytes() as jlong))
 }
 
 #[cfg(test)]

@@ -42,6 +42,16 @@ fn native_methods() -> Vec<NativeMethod> {
         NativeMethod { name: "apply".into(), sig: "(JJJIJI)I".into(), fn_ptr: conn::apply as *mut c_void },
         NativeMethod { name: "flush".into(), sig: "(JJI)I".into(), fn_ptr: conn::flush as *mut c_void },
         NativeMethod {
+            name: "frameCounts".into(),
+            sig: "(J[J)Z".into(),
+            fn_ptr: conn::frame_counts as *mut c_void,
+        },
+        NativeMethod {
+            name: "allocatedBytes".into(),
+            sig: "()J".into(),
+            fn_ptr: conn::allocated_bytes as *mut c_void,
+        },
+        NativeMethod {
             name: "liveConnections".into(),
             sig: "()J".into(),
             fn_ptr: conn::live_connections as *mut c_void,

@@ -54,4 +54,13 @@ public final class NativeBindings {
 
   /** Connections opened and not yet closed, in this process. */
   public static native long liveConnections();
+
+  /**
+   * Copies the connection's frame counters into {@code out} (at least 22 entries): frames received by type (0 DATA ..
+   * 9 CONTINUATION, 10 unknown types), then frames sent by type. Returns true.
+   */
+  public static native boolean frameCounts(long handle, long[] out);
+
+  /** Octets of native memory the library holds now (all connections), from its counting allocator. */
+  public static native long allocatedBytes();
 }
