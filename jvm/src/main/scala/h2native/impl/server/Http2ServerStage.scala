@@ -132,6 +132,9 @@ final private[h2native] class Http2ServerStage(
       private[this] val dataOps = new mutable.ArrayBuffer[(StreamState, Int)] // (stream, command index)
       private[this] var commandCount = 0
       private[this] var outPending: ByteString = ByteString.empty
+
+      /** Streamed responses whose next element waits until the socket drains `outPending` below MaxPendingOutput. */
+      private[this] val stalled = new mutable.ArrayBuffer[StreamState]
       private[this] var closeAfterFlush = false
       private[this] val remoteAttr: Option[RemoteAddress] = remote.map(RemoteAddress(_))
       private[this] val minCollectStrict = settings.http2.minCollectStrictEntitySize
@@ -500,12 +503,27 @@ final private[h2native] class Http2ServerStage(
       /** All pending data of a stream went out: trailers, the next streamed element, or the end. */
       private def onDataSent(st: StreamState): Unit =
         st.source match {
-          case Some(src) =>
-            if (!src.inlet.isClosed && !src.inlet.hasBeenPulled) src.inlet.pull()
+          case Some(src) => pullResponse(st, src)
           case None if st.pendingEnd =>
             if (st.hasTrailers) { conn.commands.headers(st.id, st.trailers, endStream = true); countCommand() }
             responseEnded(st)
           case None => ()
+        }
+
+      /**
+       * Asks a streamed response for its next element, unless the socket is behind: a peer that grants large windows
+       * but does not read would otherwise have every response pulled into `outPending` (CVE-2019-9517).
+       */
+      private def pullResponse(st: StreamState, src: SubSource): Unit =
+        if (!src.inlet.isClosed && !src.inlet.hasBeenPulled) {
+          if (outPending.length < MaxPendingOutput) src.inlet.pull() else stalled += st
+        }
+
+      private def resumeStalled(): Unit =
+        if (stalled.nonEmpty && outPending.length < MaxPendingOutput) {
+          val resumed = stalled.toList
+          stalled.clear()
+          resumed.foreach(st => if (streams.contains(st.id)) st.source.foreach(pullResponse(st, _)))
         }
 
       private def startSubSource(st: StreamState, entity: ResponseEntity): Unit = {
@@ -590,6 +608,7 @@ final private[h2native] class Http2ServerStage(
 
       override def onPull(): Unit = {
         pushPending()
+        resumeStalled()
         maybePullIn()
       }
 
