@@ -341,8 +341,11 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
     /** RESET, GOAWAY, CONNECTION_ERROR, STREAM_ERROR: the error code. */
     def errorCode: Int = u32(12)
 
-    /** WINDOW_OPENED: octets that may be sent now. LIMIT: the limit number (see ABI.md). */
+    /** WINDOW_OPENED: octets that may be sent now. LIMIT: the stream id, or 0. */
     def value: Int = u32(12)
+
+    /** LIMIT: the limit number (see ABI.md: 1 max concurrent streams ... 13 idle timeout). */
+    def limit: Int = u32(8)
 
     /** CONNECTION_ERROR / STREAM_ERROR: the reason; GOAWAY: its debug data (UTF-8). */
     def reason: String = kind match {

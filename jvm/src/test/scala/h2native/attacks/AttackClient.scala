@@ -253,7 +253,7 @@ final class AttackClient(port: Int, autoAckSettings: Boolean = true) extends Aut
         val len = ((head(0) & 0xff) << 16) | ((head(1) & 0xff) << 8) | (head(2) & 0xff)
         val tpe = head(3) & 0xff
         val flags = head(4) & 0xff
-        val stream = (((head(5) & 0x7f) << 24) | ((head(6) & 0xff) << 16) | ((head(7) & 0xff) << 8) | (head(8) & 0xff))
+        val stream = ((head(5) & 0x7f) << 24) | ((head(6) & 0xff) << 16) | ((head(7) & 0xff) << 8) | (head(8) & 0xff)
         val payload = new Array[Byte](len)
         in.readFully(payload)
         if (tpe == SETTINGS && (flags & ACK) == 0 && autoAckSettings) send(settingsAck)

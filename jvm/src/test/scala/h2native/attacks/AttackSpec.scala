@@ -29,8 +29,8 @@ import h2native.impl.NativeBindings
 import h2native.scaladsl.NativeHttp2
 
 /**
- * Attacks on a running server, one test per class of the HTTP/2 denial-of-service catalogue: each checks the answer
- * RFC 9113 and the engine's limits (rust/codec/src/conn/limits.rs) call for, that heap, RSS and native connections stay
+ * Attacks on a running server, one test per class of the HTTP/2 denial-of-service catalogue: each checks the answer RFC
+ * 9113 and the engine's limits (rust/codec/src/conn/limits.rs) call for, that heap, RSS and native connections stay
  * bounded, and that a well-behaved client on another connection is served during and after the attack. The figures
  * (printed with `info`, and as a table to target/attack-figures.md) fill SECURITY.md.
  */
@@ -56,7 +56,9 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
         // `n` octets, produced only as the server pulls them
         val n = req.uri.query().get("n").fold(1L << 20)(_.toLong)
         val data = Source.repeat(chunk).take(n / chunk.length).map { c => produced.addAndGet(c.length); c }
-        Future.successful(HttpResponse(entity = HttpEntity.Chunked.fromData(ContentTypes.`application/octet-stream`, data)))
+        Future.successful(
+          HttpResponse(entity = HttpEntity.Chunked.fromData(ContentTypes.`application/octet-stream`, data))
+        )
       case _ => Future.successful(HttpResponse(entity = HttpEntity(Hello)))
     }
   }
@@ -244,7 +246,7 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
       empty.sendAll(Iterator.fill(10000)(continuation(1, Array.emptyByteArray, endHeaders = false)))
       val g2 = expectGoAway(empty, ENHANCE_YOUR_CALM)
       s"GOAWAY(ENHANCE_YOUR_CALM '${g1.debug}') after ${big.bytesSent / 1024} kB written; " +
-      s"GOAWAY(ENHANCE_YOUR_CALM '${g2.debug}')"
+        s"GOAWAY(ENHANCE_YOUR_CALM '${g2.debug}')"
     }
 
     "end Rapid Reset (CVE-2023-44487) with GOAWAY(ENHANCE_YOUR_CALM) after 200 resets" in attack(
@@ -308,7 +310,7 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
       resets.filter(_.stream >= 101).map(_.errorCode).distinct shouldBe Seq(REFUSED_STREAM)
       resets.size should (be >= 200 and be <= 201)
       s"RST_STREAM(PROTOCOL_ERROR) x50, RST_STREAM(REFUSED_STREAM) x${resets.size - 50}, " +
-      s"then GOAWAY(ENHANCE_YOUR_CALM, last ${g.lastStreamId})"
+        s"then GOAWAY(ENHANCE_YOUR_CALM, last ${g.lastStreamId})"
     }
 
     "end a settings flood (CVE-2019-9515) with GOAWAY(ENHANCE_YOUR_CALM)" in attack(
@@ -372,7 +374,7 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
         pulled should be < 64 * MiB
       )
       s"200 HEADERS, no DATA while the window is 0, exactly 10,000 octets for a 10,000 update; " +
-      s"non-reader: ${pulled / MiB} MiB pulled of 2,880 MiB asked"
+        s"non-reader: ${pulled / MiB} MiB pulled of 2,880 MiB asked"
     }
 
     "end an empty-frames flood (CVE-2019-9518) with GOAWAY(ENHANCE_YOUR_CALM)" in attack(
@@ -393,7 +395,7 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
     ) { a =>
       produced.set(0)
       val down = a.client().handshake(SETTINGS_INITIAL_WINDOW_SIZE -> 1)
-      down.sendAll(ids(10).map(id => headers(id, Hpack.request(s"/big?n=${MiB}"), endStream = true)))
+      down.sendAll(ids(10).map(id => headers(id, Hpack.request(s"/big?n=$MiB"), endStream = true)))
       down.sendAll(Iterator.fill(2000)(ids(10).map(id => windowUpdate(id, 1))).flatten)
       down.awaitCondition(20.seconds)(ids(10).forall(down.dataReceived(_) >= 2001)) shouldBe true
       Thread.sleep(200) // time for an excess frame to show

@@ -32,6 +32,15 @@ private[h2native] object Http2ServerStage {
   /** Output octets queued for the socket above which the stage stops reading input. */
   final val MaxPendingOutput = 1 << 20
 
+  /**
+   * Request octets held for the application are copied once a stream holds more than one slice: a slice pins the whole
+   * input chunk it came from and costs an object, so 1-octet DATA frames held for a handler that does not read cost ~40
+   * octets of heap per octet (CVE-2019-9511 against request entities). Slices shorter than this are gathered in one
+   * buffer per stream, longer ones are compacted.
+   */
+  final val CopyBelow = 1024
+  final private val SmallBufferSize = 4 * 1024
+
   final val NoError = 0x0
   final val InternalError = 0x2
   final val Cancel = 0x8
@@ -53,6 +62,28 @@ private[h2native] object Http2ServerStage {
     "INADEQUATE_SECURITY",
     "HTTP_1_1_REQUIRED"
   )
+
+  /** LIMIT numbers of ABI.md; the first three answer one stream, the others end the connection. */
+  private val LimitNames = Vector(
+    "",
+    "max-concurrent-streams",
+    "max-header-list-size",
+    "max-header-count",
+    "max-continuation-frames",
+    "max-header-block-size",
+    "max-settings-entries",
+    "max-settings-per-window",
+    "max-queued-control-replies",
+    "max-resets-received-per-window",
+    "max-resets-sent-per-window",
+    "max-empty-frames-per-window",
+    "settings-timeout",
+    "idle-timeout"
+  )
+  final val LastPerStreamLimit = 3
+
+  def limitName(limit: Int): String =
+    if (limit > 0 && limit < LimitNames.size) LimitNames(limit) else limit.toString
 
   def errorName(code: Int): String = if (code >= 0 && code < ErrorNames.size) ErrorNames(code) else f"0x$code%x"
 
@@ -78,7 +109,43 @@ private[h2native] object Http2ServerStage {
     var contentLength = -1L
 
     /** Collected body (before dispatch) or, for a streamed entity, received octets not yet pulled downstream. */
-    var body: ByteString = ByteString.empty
+    private[this] var body: ByteString = ByteString.empty
+
+    /** Small slices copied together (see CopyBelow): octets that follow `body`. */
+    private[this] var small: Array[Byte] = _
+    private[this] var smallLength = 0
+
+    def bodyLength: Int = body.length + smallLength
+    def hasBody: Boolean = bodyLength > 0
+
+    def append(slice: ByteString): Unit =
+      if (slice.nonEmpty) {
+        // the usual case, a body in one frame or one taken at once by the handler: no copy, one pinned chunk at most
+        if (body.isEmpty && smallLength == 0) body = slice
+        else if (slice.length >= CopyBelow) {
+          flushSmall()
+          body = body ++ slice.compact
+        } else {
+          if (small eq null) small = new Array[Byte](SmallBufferSize)
+          if (smallLength + slice.length > small.length) flushSmall()
+          slice.copyToArray(small, smallLength)
+          smallLength += slice.length
+        }
+      }
+
+    /** Everything received and not taken yet; the stream holds nothing afterwards. */
+    def takeBody(): ByteString = {
+      flushSmall()
+      val b = body
+      body = ByteString.empty
+      b
+    }
+
+    private def flushSmall(): Unit =
+      if (smallLength > 0) {
+        body = body ++ ByteString.fromArray(small, 0, smallLength)
+        smallLength = 0
+      }
     var requestDone = false
 
     /** The streamed request entity, once dispatched as one. */
@@ -208,8 +275,12 @@ final private[h2native] class Http2ServerStage(
             if (conn.hasOutput) conn.takeOutput(payloads) // never mix HTTP/2 frames into an HTTP/1.1 answer
             outPending = Http1Refusal
             closeAfterFlush = true
-          case Limit => log.info("h2native limit {} hit on stream {}", ev.value, ev.streamId)
-          case _     => ()
+          case Limit =>
+            // per-stream limits answer one stream (431, REFUSED_STREAM): a peer could fill the log with them
+            if (ev.limit <= LastPerStreamLimit)
+              log.debug("h2native limit {} hit on stream {}", limitName(ev.limit), ev.value)
+            else log.info("h2native limit {} hit on stream {}", limitName(ev.limit), ev.value)
+          case _ => ()
         }
         if (windowOpened) { windowOpened = false; resumeBlocked() }
       }
@@ -304,19 +375,19 @@ final private[h2native] class Http2ServerStage(
             // streamed: the credit goes back when downstream takes the bytes, so a slow consumer slows the peer
             if (st.entityClosed) consumed(id, slice.length)
             else {
-              if (slice.nonEmpty) st.body = st.body ++ slice
+              st.append(slice)
               if (ev.endStream) st.requestDone = true
               deliver(st)
             }
           case Some(st) if st.request ne null =>
             // collected before dispatch: the credit goes back at once, the size limit bounds memory
             consumed(id, slice.length)
-            if (st.body.length + slice.length > settings.maxRequestEntitySize) {
+            if (st.bodyLength + slice.length > settings.maxRequestEntitySize) {
               st.request = null
               respondSimple(st, StatusCodes.ContentTooLarge, "request entity too large")
               conn.commands.reset(id, NoError); countCommand()
             } else {
-              if (slice.nonEmpty) st.body = st.body ++ slice
+              st.append(slice)
               if (ev.endStream) st.requestDone = true
             }
           case _ => consumed(id, slice.length)
@@ -334,7 +405,7 @@ final private[h2native] class Http2ServerStage(
           val st = awaiting(i)
           if ((st.request ne null) && streams.contains(st.id)) {
             if (st.requestDone) dispatch(st, strictRequest(st))
-            else if (st.body.length >= minCollectStrict) dispatch(st, streamedRequest(st))
+            else if (st.bodyLength >= minCollectStrict) dispatch(st, streamedRequest(st))
             else { awaiting(kept) = st; kept += 1 }
           }
           i += 1
@@ -344,8 +415,7 @@ final private[h2native] class Http2ServerStage(
 
       private def strictRequest(st: StreamState): HttpRequest = {
         val req = st.request
-        val body = st.body
-        st.body = ByteString.empty
+        val body = st.takeBody()
         if (body.isEmpty) req else req.withEntity(HttpEntity.Strict(req.entity.contentType, body))
       }
 
@@ -356,8 +426,7 @@ final private[h2native] class Http2ServerStage(
           override def onDownstreamFinish(cause: Throwable): Unit = {
             // the handler does not want the rest: drop it, but keep the peer's windows open
             st.entityClosed = true
-            consumed(st.id, st.body.length)
-            st.body = ByteString.empty
+            consumed(st.id, st.takeBody().length)
             settle(st)
             submit()
             flush()
@@ -375,13 +444,12 @@ final private[h2native] class Http2ServerStage(
       /** Pushes what a streamed entity has received when downstream wants it, and ends it after END_STREAM. */
       private def deliver(st: StreamState): Unit =
         if (!st.entityClosed) {
-          if (st.body.nonEmpty && st.entity.isAvailable) {
-            val chunk = st.body
-            st.body = ByteString.empty
+          if (st.hasBody && st.entity.isAvailable) {
+            val chunk = st.takeBody()
             st.entity.push(chunk)
             consumed(st.id, chunk.length)
           }
-          if (st.body.isEmpty && st.requestDone) {
+          if (!st.hasBody && st.requestDone) {
             st.entityClosed = true
             st.entity.complete()
             settle(st)
@@ -586,7 +654,7 @@ final private[h2native] class Http2ServerStage(
       private def failEntity(st: StreamState, cause: Throwable): Unit =
         if ((st.entity ne null) && !st.entityClosed) {
           st.entityClosed = true
-          if (st.body.nonEmpty) { consumed(st.id, st.body.length); st.body = ByteString.empty }
+          if (st.hasBody) consumed(st.id, st.takeBody().length)
           st.entity.fail(cause)
         }
 
