@@ -474,7 +474,8 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
 
     "close slowloris connections that never finish the preface" in attack(
       "Slowloris preface",
-      "20 connections sending 12 of the 24 preface octets then nothing; 1 sending one preface octet per 300 ms",
+      "20 connections sending 12 of the 24 preface octets then nothing; 5 sending nothing; 1 sending one preface " +
+        "octet per 300 ms (idle-timeout 2 s, settings-timeout 1 s)",
       slowBinding.localAddress.getPort
     ) { a =>
       val half = (1 to 20).map { _ =>
@@ -482,17 +483,23 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
         c.send(Preface.take(12))
         c.startReading()
       }
+      val silent = (1 to 5).map(_ => a.client().startReading())
       val dribbler = a.client(autoAckSettings = false).startReading()
       var i = 0
       while (i < Preface.length && dribbler.send(Array(Preface(i))) && dribbler.closedBy.isEmpty) {
         i += 1
         Thread.sleep(300)
       }
-      // the server's SETTINGS went out after the first octet; unacknowledged for 1 s: SETTINGS_TIMEOUT
+      // the server's SETTINGS went out after the first octets; unacknowledged for 1 s: SETTINGS_TIMEOUT
       expectGoAway(dribbler, SETTINGS_TIMEOUT)
       i should be < Preface.length
-      half.foreach(c => withClue("idle-timeout 2 s: ")(c.awaitClosed(10.seconds) shouldBe true))
-      "20 half-preface connections closed by idle-timeout; the dribbler: GOAWAY(SETTINGS_TIMEOUT) and closed"
+      half.foreach(expectGoAway(_, SETTINGS_TIMEOUT))
+      // nothing sent, nothing answered: the idle timeout closes them
+      silent.foreach { c =>
+        withClue("idle-timeout 2 s: ")(c.awaitClosed(10.seconds) shouldBe true)
+        c.received shouldBe empty
+      }
+      "half preface and dribbled preface: GOAWAY(SETTINGS_TIMEOUT) and closed; silent: closed by the idle timeout"
     }
   }
 }

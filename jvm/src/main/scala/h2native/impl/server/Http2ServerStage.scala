@@ -6,6 +6,7 @@ package h2native.impl.server
 import java.net.InetSocketAddress
 
 import scala.collection.mutable
+import scala.concurrent.duration._
 import scala.concurrent.{ExecutionContext, Future}
 import scala.util.control.NonFatal
 import scala.util.{Failure, Success, Try}
@@ -13,7 +14,14 @@ import scala.util.{Failure, Success, Try}
 import org.apache.pekko.annotation.InternalApi
 import org.apache.pekko.http.scaladsl.model._
 import org.apache.pekko.http.scaladsl.model.http2.PeerClosedStreamException
-import org.apache.pekko.stream.stage.{GraphStage, GraphStageLogic, InHandler, OutHandler, StageLogging}
+import org.apache.pekko.stream.stage.{
+  GraphStage,
+  GraphStageLogic,
+  InHandler,
+  OutHandler,
+  StageLogging,
+  TimerGraphStageLogic
+}
 import org.apache.pekko.stream.{Attributes, FlowShape, Inlet, Outlet}
 import org.apache.pekko.stream.scaladsl.Source
 import org.apache.pekko.util.ByteString
@@ -40,6 +48,8 @@ private[h2native] object Http2ServerStage {
    */
   final val CopyBelow = 1024
   final private val SmallBufferSize = 4 * 1024
+
+  private case object SettingsTimer
 
   final val NoError = 0x0
   final val InternalError = 0x2
@@ -189,7 +199,7 @@ final private[h2native] class Http2ServerStage(
   override val shape: FlowShape[ByteString, ByteString] = FlowShape(in, out)
 
   override def createLogic(inheritedAttributes: Attributes): GraphStageLogic =
-    new GraphStageLogic(shape) with InHandler with OutHandler with StageLogging {
+    new TimerGraphStageLogic(shape) with InHandler with OutHandler with StageLogging {
       private[this] var conn: Http2Connection = _
       private[this] val streams = new mutable.LongMap[StreamState]
 
@@ -245,6 +255,13 @@ final private[h2native] class Http2ServerStage(
       // ---------------------------------------------------------------- inbound
 
       override def onPush(): Unit = {
+        if (!settingsTimerStarted) {
+          // our SETTINGS go out now: the engine checks their ACK only when called, so call it once the time is up,
+          // or a peer that goes silent (a half-sent preface) would be held until the idle timeout
+          settingsTimerStarted = true
+          val t = settings.http2.settingsTimeout
+          if (t > Duration.Zero) scheduleOnce(SettingsTimer, t + 10.millis)
+        }
         conn.feed(grab(in))
         readEvents()
         dispatchAwaiting()
@@ -252,6 +269,16 @@ final private[h2native] class Http2ServerStage(
         flush()
         maybePullIn()
       }
+
+      private[this] var settingsTimerStarted = false
+
+      override protected def onTimer(timerKey: Any): Unit =
+        if (timerKey == SettingsTimer && !conn.isClosed) {
+          conn.feed(ByteString.empty) // no new octets: the engine looks at the clock (GOAWAY(SETTINGS_TIMEOUT) if due)
+          readEvents()
+          submit()
+          flush()
+        }
 
       /** Reads on while the writer keeps up: a peer that never reads cannot grow our output without bound. */
       private def maybePullIn(): Unit =
