@@ -228,6 +228,20 @@ final class AttackClient(port: Int, autoAckSettings: Boolean = true) extends Aut
     ok
   }
 
+  /** `count` copies of one frame, written from one reused batch: a flood of tiny frames without a garbage flood. */
+  def sendRepeated(frame: Array[Byte], count: Int, batch: Int = 64 * 1024): Boolean = {
+    val perBatch = math.max(1, batch / frame.length)
+    val full = Array.fill(perBatch)(frame).flatten
+    var left = count
+    var ok = true
+    while (ok && left > 0) {
+      val n = math.min(left, perBatch)
+      ok = send(if (n == perBatch) full else full.take(n * frame.length))
+      left -= n
+    }
+    ok
+  }
+
   private def readLoop(): Unit = {
     val decoder = new Decoder(1 << 20, 4096)
     var block: ByteArrayOutputStream = null

@@ -81,15 +81,11 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
   override def beforeAll(): Unit = {
     binding
     slowBinding
-    // Warm up: JIT, the heap's regions touched once, a few connections through every path, so that the first
-    // attack's RSS does not count the server's start-up.
+    // Warm up (JIT, buffers) so that the first attack's RSS does not count the server's start-up.
     (1 to 20).foreach(_ => curl(port)._2 shouldBe Hello)
     val c = new AttackClient(port).handshake()
     (0 until 200).foreach(i => c.get(2 * i + 1).status shouldBe "200")
     c.close()
-    var garbage: Array[Byte] = null
-    (1 to 2000).foreach(_ => garbage = new Array[Byte](512 * 1024))
-    garbage.length shouldBe 512 * 1024
   }
 
   override def afterAll(): Unit = {
@@ -243,7 +239,7 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
       val g1 = expectGoAway(big, ENHANCE_YOUR_CALM)
       val empty = a.client().handshake()
       empty.send(headers(1, Hpack.request("/"), endStream = true, endHeaders = false))
-      empty.sendAll(Iterator.fill(10000)(continuation(1, Array.emptyByteArray, endHeaders = false)))
+      empty.sendRepeated(continuation(1, Array.emptyByteArray, endHeaders = false), 10000)
       val g2 = expectGoAway(empty, ENHANCE_YOUR_CALM)
       s"GOAWAY(ENHANCE_YOUR_CALM '${g1.debug}') after ${big.bytesSent / 1024} kB written; " +
         s"GOAWAY(ENHANCE_YOUR_CALM '${g2.debug}')"
@@ -383,7 +379,7 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
     ) { a =>
       val c = a.client().handshake()
       c.send(headers(1, Hpack.request("/"), endStream = false))
-      c.sendAll(Iterator.fill(10000)(data(1, Array.emptyByteArray, endStream = false)))
+      c.sendRepeated(data(1, Array.emptyByteArray, endStream = false), 10000)
       val g = expectGoAway(c, ENHANCE_YOUR_CALM)
       s"GOAWAY(ENHANCE_YOUR_CALM '${g.debug}')"
     }
@@ -404,12 +400,13 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
 
       val up = a.client().handshake()
       up.send(headers(1, Hpack.request("/count", "POST"), endStream = false))
-      up.sendAll(Iterator.fill(20000)(data(1, Array[Byte]('x'), endStream = false)) ++ Iterator(data(1, Array(), true)))
+      up.sendRepeated(data(1, Array[Byte]('x'), endStream = false), 20000)
+      up.send(data(1, Array(), endStream = true))
       val counted = up.awaitResponse(1, 20.seconds)
       (counted.status, counted.body) shouldBe (("200", "20000"))
       // a handler that never reads: the octets are held within the stream's 1 MiB window, not copied per frame
       up.send(headers(3, Hpack.request("/hold", "POST"), endStream = false))
-      up.sendAll(Iterator.fill(500000)(data(3, Array[Byte]('x'), endStream = false)))
+      up.sendRepeated(data(3, Array[Byte]('x'), endStream = false), 500000)
       up.get(5).status shouldBe "200" // every dribbled frame before it was processed
       // 500,000 octets are held for the handler: they should cost about that, not an object and an input chunk each
       val held = heapUsed() - a.heapBefore
@@ -419,7 +416,7 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
 
     "refuse stream id reuse and even stream ids with GOAWAY(PROTOCOL_ERROR)" in attack(
       "Stream id exhaustion and reuse",
-      "GET on 1 and 2^31-1, then HEADERS on 2^31-3 (conn 1); HEADERS on stream 2 (conn 2)"
+      "GET on 1 and 2^31-1, then HEADERS on 2^31-3 (conn 1); HEADERS on stream 2 (conn 2); GET on 1 twice (conn 3)"
     ) { a =>
       val c = a.client().handshake()
       c.get(1).status shouldBe "200"
@@ -431,7 +428,13 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
       even.send(headers(2, Hpack.request("/"), endStream = true))
       val g2 = expectGoAway(even, PROTOCOL_ERROR)
       g2.lastStreamId shouldBe 0
-      "GOAWAY(PROTOCOL_ERROR, last 2^31-1) for a lower id; GOAWAY(PROTOCOL_ERROR, last 0) for an even id"
+      // the same id again after its END_STREAM: a frame on a closed stream (RFC 9113 5.1)
+      val again = a.client().handshake()
+      again.get(1).status shouldBe "200"
+      again.send(headers(1, Hpack.request("/"), endStream = true))
+      expectGoAway(again, STREAM_CLOSED)
+      "GOAWAY(PROTOCOL_ERROR, last 2^31-1) for a lower id; GOAWAY(PROTOCOL_ERROR, last 0) for an even id; " +
+        "GOAWAY(STREAM_CLOSED) for a closed id reused"
     }
 
     "refuse window overflow with FLOW_CONTROL_ERROR" in attack(
@@ -590,14 +593,15 @@ object AttackSpec {
       live1: Long
   ) {
     private def mib(n: Long) = f"${n.toDouble / MiB}%.1f"
+    private def sent = if (bytesSent < 10240) s"$bytesSent B" else s"${bytesSent / 1024} kB"
     def cpuPerByte: Double = cpuNanos.toDouble / math.max(bytesSent, 1L)
     def describe: String =
-      s"$name: sent ${bytesSent / 1024} kB; answer: $answer; heap ${mib(heap0)} -> ${mib(heapDuring)} (during) -> " +
+      s"$name: sent $sent; answer: $answer; heap ${mib(heap0)} -> ${mib(heapDuring)} (during) -> " +
         s"${mib(heap1)} MiB; RSS ${mib(rss0)} -> ${mib(rssPeak)} (peak) -> ${mib(rss1)} MiB; CPU ${cpuNanos / 1000000} ms " +
         f"($cpuPerByte%.0f ns/octet); good client: $goodDuring OK during, 0 failed; native connections $live0 -> $live1"
     def row: String =
       s"| $name | $sends | $answer | ${mib(heap0)} → ${mib(heapDuring)} → ${mib(heap1)} | " +
-        s"${mib(rss0)} → ${mib(rssPeak)} → ${mib(rss1)} | ${bytesSent / 1024} kB, ${cpuNanos / 1000000} ms, " +
+        s"${mib(rss0)} → ${mib(rssPeak)} → ${mib(rss1)} | $sent, ${cpuNanos / 1000000} ms, " +
         f"$cpuPerByte%.0f ns/octet | $goodDuring OK, 0 failed; curl after OK |"
   }
   object Figures {
