@@ -87,8 +87,6 @@ object H2 {
     frame(PING, if (ack) ACK else 0, 0, u32((payload >>> 32).toInt) ++ u32(payload.toInt))
 
   def windowUpdate(stream: Int, increment: Int): Array[Byte] = frame(WINDOW_UPDATE, 0, stream, u32(increment))
-
-  def goaway(last: Int, code: Int): Array[Byte] = frame(GOAWAY, 0, 0, u32(last) ++ u32(code))
 }
 
 /**
@@ -181,7 +179,6 @@ final class AttackClient(port: Int, autoAckSettings: Boolean = true) extends Aut
   @volatile private var eof: Option[String] = None
   @volatile private var sentBytes = 0L
   @volatile private var writeFailed = false
-  private var next = 0 // frames already returned by `nextFrame`
 
   /** Octets written so far (for the CPU-per-octet figures). */
   def bytesSent: Long = sentBytes
@@ -370,18 +367,6 @@ final class AttackClient(port: Int, autoAckSettings: Boolean = true) extends Aut
     dataOctets.clear()
     ended.clear()
     reset.clear()
-    next = 0
-  }
-
-  /** The next unread frame in arrival order. */
-  def nextFrame(timeout: FiniteDuration): Option[Frame] = {
-    val deadline = System.nanoTime() + timeout.toNanos
-    lock.synchronized {
-      while (next >= frames.size && eof.isEmpty && System.nanoTime() < deadline)
-        lock.wait(math.max(1, (deadline - System.nanoTime()) / 1000000))
-      if (next < frames.size) { next += 1; Some(frames(next - 1)) }
-      else None
-    }
   }
 
   /** The response on `stream`: its HEADERS and DATA until END_STREAM, or a RST_STREAM/GOAWAY as an exception. */
