@@ -6,6 +6,7 @@ package h2native.impl.server
 import java.net.InetSocketAddress
 
 import scala.collection.mutable
+import scala.concurrent.duration._
 import scala.concurrent.{ExecutionContext, Future}
 import scala.util.control.NonFatal
 import scala.util.{Failure, Success, Try}
@@ -13,7 +14,14 @@ import scala.util.{Failure, Success, Try}
 import org.apache.pekko.annotation.InternalApi
 import org.apache.pekko.http.scaladsl.model._
 import org.apache.pekko.http.scaladsl.model.http2.PeerClosedStreamException
-import org.apache.pekko.stream.stage.{GraphStage, GraphStageLogic, InHandler, OutHandler, StageLogging}
+import org.apache.pekko.stream.stage.{
+  GraphStage,
+  GraphStageLogic,
+  InHandler,
+  OutHandler,
+  StageLogging,
+  TimerGraphStageLogic
+}
 import org.apache.pekko.stream.{Attributes, FlowShape, Inlet, Outlet}
 import org.apache.pekko.stream.scaladsl.Source
 import org.apache.pekko.util.ByteString
@@ -31,6 +39,17 @@ private[h2native] object Http2ServerStage {
 
   /** Output octets queued for the socket above which the stage stops reading input. */
   final val MaxPendingOutput = 1 << 20
+
+  /**
+   * Request octets held for the application are copied once a stream holds more than one slice: a slice pins the whole
+   * input chunk it came from and costs an object, so 1-octet DATA frames held for a handler that does not read cost ~40
+   * octets of heap per octet (CVE-2019-9511 against request entities). Slices shorter than this are gathered in one
+   * buffer per stream, longer ones are compacted.
+   */
+  final val CopyBelow = 1024
+  final private val SmallBufferSize = 4 * 1024
+
+  private case object SettingsTimer
 
   final val NoError = 0x0
   final val InternalError = 0x2
@@ -53,6 +72,9 @@ private[h2native] object Http2ServerStage {
     "INADEQUATE_SECURITY",
     "HTTP_1_1_REQUIRED"
   )
+
+  /** LIMIT numbers up to this one (ABI.md) answer one stream (431, REFUSED_STREAM); the others end the connection. */
+  final val LastPerStreamLimit = 3
 
   def errorName(code: Int): String = if (code >= 0 && code < ErrorNames.size) ErrorNames(code) else f"0x$code%x"
 
@@ -78,7 +100,43 @@ private[h2native] object Http2ServerStage {
     var contentLength = -1L
 
     /** Collected body (before dispatch) or, for a streamed entity, received octets not yet pulled downstream. */
-    var body: ByteString = ByteString.empty
+    private[this] var body: ByteString = ByteString.empty
+
+    /** Small slices copied together (see CopyBelow): octets that follow `body`. */
+    private[this] var small: Array[Byte] = _
+    private[this] var smallLength = 0
+
+    def bodyLength: Int = body.length + smallLength
+    def hasBody: Boolean = bodyLength > 0
+
+    def append(slice: ByteString): Unit =
+      if (slice.nonEmpty) {
+        // the usual case, a body in one frame or one taken at once by the handler: no copy, one pinned chunk at most
+        if (body.isEmpty && smallLength == 0) body = slice
+        else if (slice.length >= CopyBelow) {
+          flushSmall()
+          body = body ++ slice.compact
+        } else {
+          if (small eq null) small = new Array[Byte](SmallBufferSize)
+          if (smallLength + slice.length > small.length) flushSmall()
+          slice.copyToArray(small, smallLength)
+          smallLength += slice.length
+        }
+      }
+
+    /** Everything received and not taken yet; the stream holds nothing afterwards. */
+    def takeBody(): ByteString = {
+      flushSmall()
+      val b = body
+      body = ByteString.empty
+      b
+    }
+
+    private def flushSmall(): Unit =
+      if (smallLength > 0) {
+        body = body ++ ByteString.fromArray(small, 0, smallLength)
+        smallLength = 0
+      }
     var requestDone = false
 
     /** The streamed request entity, once dispatched as one. */
@@ -122,7 +180,7 @@ final private[h2native] class Http2ServerStage(
   override val shape: FlowShape[ByteString, ByteString] = FlowShape(in, out)
 
   override def createLogic(inheritedAttributes: Attributes): GraphStageLogic =
-    new GraphStageLogic(shape) with InHandler with OutHandler with StageLogging {
+    new TimerGraphStageLogic(shape) with InHandler with OutHandler with StageLogging {
       private[this] var conn: Http2Connection = _
       private[this] val streams = new mutable.LongMap[StreamState]
       private[this] val metrics = registry.metrics
@@ -133,6 +191,9 @@ final private[h2native] class Http2ServerStage(
       private[this] val dataOps = new mutable.ArrayBuffer[(StreamState, Int)] // (stream, command index)
       private[this] var commandCount = 0
       private[this] var outPending: ByteString = ByteString.empty
+
+      /** Streamed responses whose next element waits until the socket drains `outPending` below MaxPendingOutput. */
+      private[this] val stalled = new mutable.ArrayBuffer[StreamState]
       private[this] var closeAfterFlush = false
       private[this] val remoteAttr: Option[RemoteAddress] = remote.map(RemoteAddress(_))
       private def remoteText: String = remote.fold("unknown peer")(_.toString)
@@ -180,6 +241,13 @@ final private[h2native] class Http2ServerStage(
       // ---------------------------------------------------------------- inbound
 
       override def onPush(): Unit = {
+        if (!settingsTimerStarted) {
+          // our SETTINGS go out now: the engine checks their ACK only when called, so call it once the time is up,
+          // or a peer that goes silent (a half-sent preface) would be held until the idle timeout
+          settingsTimerStarted = true
+          val t = settings.http2.settingsTimeout
+          if (t > Duration.Zero) scheduleOnce(SettingsTimer, t + 10.millis)
+        }
         val bytes = grab(in)
         metrics.bytesIn.add(bytes.length)
         conn.feed(bytes)
@@ -189,6 +257,16 @@ final private[h2native] class Http2ServerStage(
         flush()
         maybePullIn()
       }
+
+      private[this] var settingsTimerStarted = false
+
+      override protected def onTimer(timerKey: Any): Unit =
+        if (timerKey == SettingsTimer && !conn.isClosed) {
+          conn.feed(ByteString.empty) // no new octets: the engine looks at the clock (GOAWAY(SETTINGS_TIMEOUT) if due)
+          readEvents()
+          submit()
+          flush()
+        }
 
       /** Reads on while the writer keeps up: a peer that never reads cannot grow our output without bound. */
       private def maybePullIn(): Unit =
@@ -219,7 +297,10 @@ final private[h2native] class Http2ServerStage(
             closeAfterFlush = true
           case Limit =>
             metrics.limitHit(ev.limit)
-            log.info("h2native: limit {} hit (stream {}) by {}", limitName(ev.limit), ev.limitStreamId, remoteText)
+            // per-stream limits answer one stream (431, REFUSED_STREAM): a peer could fill the log with them
+            if (ev.limit <= LastPerStreamLimit)
+              log.debug("h2native: limit {} hit (stream {}) by {}", limitName(ev.limit), ev.limitStreamId, remoteText)
+            else log.info("h2native: limit {} hit (stream {}) by {}", limitName(ev.limit), ev.limitStreamId, remoteText)
           case _ => ()
         }
         if (windowOpened) { windowOpened = false; resumeBlocked() }
@@ -316,20 +397,20 @@ final private[h2native] class Http2ServerStage(
             // streamed: the credit goes back when downstream takes the bytes, so a slow consumer slows the peer
             if (st.entityClosed) consumed(id, slice.length)
             else {
-              if (slice.nonEmpty) st.body = st.body ++ slice
+              st.append(slice)
               if (ev.endStream) st.requestDone = true
               deliver(st)
             }
           case Some(st) if st.request ne null =>
             // collected before dispatch: the credit goes back at once, the size limit bounds memory
             consumed(id, slice.length)
-            if (st.body.length + slice.length > settings.maxRequestEntitySize) {
+            if (st.bodyLength + slice.length > settings.maxRequestEntitySize) {
               st.request = null
               respondSimple(st, StatusCodes.ContentTooLarge, "request entity too large")
               conn.commands.reset(id, NoError); countCommand()
               metrics.streamsResetByServer.increment()
             } else {
-              if (slice.nonEmpty) st.body = st.body ++ slice
+              st.append(slice)
               if (ev.endStream) st.requestDone = true
             }
           case _ => consumed(id, slice.length)
@@ -347,7 +428,7 @@ final private[h2native] class Http2ServerStage(
           val st = awaiting(i)
           if ((st.request ne null) && streams.contains(st.id)) {
             if (st.requestDone) dispatch(st, strictRequest(st))
-            else if (st.body.length >= minCollectStrict) dispatch(st, streamedRequest(st))
+            else if (st.bodyLength >= minCollectStrict) dispatch(st, streamedRequest(st))
             else { awaiting(kept) = st; kept += 1 }
           }
           i += 1
@@ -357,8 +438,7 @@ final private[h2native] class Http2ServerStage(
 
       private def strictRequest(st: StreamState): HttpRequest = {
         val req = st.request
-        val body = st.body
-        st.body = ByteString.empty
+        val body = st.takeBody()
         if (body.isEmpty) req else req.withEntity(HttpEntity.Strict(req.entity.contentType, body))
       }
 
@@ -369,8 +449,7 @@ final private[h2native] class Http2ServerStage(
           override def onDownstreamFinish(cause: Throwable): Unit = {
             // the handler does not want the rest: drop it, but keep the peer's windows open
             st.entityClosed = true
-            consumed(st.id, st.body.length)
-            st.body = ByteString.empty
+            consumed(st.id, st.takeBody().length)
             settle(st)
             submit()
             flush()
@@ -388,13 +467,12 @@ final private[h2native] class Http2ServerStage(
       /** Pushes what a streamed entity has received when downstream wants it, and ends it after END_STREAM. */
       private def deliver(st: StreamState): Unit =
         if (!st.entityClosed) {
-          if (st.body.nonEmpty && st.entity.isAvailable) {
-            val chunk = st.body
-            st.body = ByteString.empty
+          if (st.hasBody && st.entity.isAvailable) {
+            val chunk = st.takeBody()
             st.entity.push(chunk)
             consumed(st.id, chunk.length)
           }
-          if (st.body.isEmpty && st.requestDone) {
+          if (!st.hasBody && st.requestDone) {
             st.entityClosed = true
             st.entity.complete()
             settle(st)
@@ -516,12 +594,27 @@ final private[h2native] class Http2ServerStage(
       /** All pending data of a stream went out: trailers, the next streamed element, or the end. */
       private def onDataSent(st: StreamState): Unit =
         st.source match {
-          case Some(src) =>
-            if (!src.inlet.isClosed && !src.inlet.hasBeenPulled) src.inlet.pull()
+          case Some(src) => pullResponse(st, src)
           case None if st.pendingEnd =>
             if (st.hasTrailers) { conn.commands.headers(st.id, st.trailers, endStream = true); countCommand() }
             responseEnded(st)
           case None => ()
+        }
+
+      /**
+       * Asks a streamed response for its next element, unless the socket is behind: a peer that grants large windows
+       * but does not read would otherwise have every response pulled into `outPending` (CVE-2019-9517).
+       */
+      private def pullResponse(st: StreamState, src: SubSource): Unit =
+        if (!src.inlet.isClosed && !src.inlet.hasBeenPulled) {
+          if (outPending.length < MaxPendingOutput) src.inlet.pull() else stalled += st
+        }
+
+      private def resumeStalled(): Unit =
+        if (stalled.nonEmpty && outPending.length < MaxPendingOutput) {
+          val resumed = stalled.toList
+          stalled.clear()
+          resumed.foreach(st => if (streams.contains(st.id)) st.source.foreach(pullResponse(st, _)))
         }
 
       private def startSubSource(st: StreamState, entity: ResponseEntity): Unit = {
@@ -585,7 +678,7 @@ final private[h2native] class Http2ServerStage(
       private def failEntity(st: StreamState, cause: Throwable): Unit =
         if ((st.entity ne null) && !st.entityClosed) {
           st.entityClosed = true
-          if (st.body.nonEmpty) { consumed(st.id, st.body.length); st.body = ByteString.empty }
+          if (st.hasBody) consumed(st.id, st.takeBody().length)
           st.entity.fail(cause)
         }
 
@@ -608,6 +701,7 @@ final private[h2native] class Http2ServerStage(
 
       override def onPull(): Unit = {
         pushPending()
+        resumeStalled()
         maybePullIn()
       }
 

@@ -1,0 +1,612 @@
+/*
+ * Licensed under the Apache License, Version 2.0.
+ */
+package h2native.attacks
+
+import java.lang.management.ManagementFactory
+import java.nio.file.{Files, Paths}
+import java.util.concurrent.ConcurrentLinkedQueue
+import java.util.concurrent.atomic.{AtomicInteger, AtomicLong}
+
+import scala.collection.mutable
+import scala.concurrent.duration._
+import scala.concurrent.{Await, Future}
+import scala.jdk.CollectionConverters._
+import scala.sys.process._
+import scala.util.control.NonFatal
+
+import org.apache.pekko.actor.ActorSystem
+import org.apache.pekko.http.scaladsl.Http
+import org.apache.pekko.http.scaladsl.model._
+import org.apache.pekko.pattern.{after => later}
+import org.apache.pekko.stream.scaladsl.Source
+import org.apache.pekko.util.ByteString
+import org.scalatest.BeforeAndAfterAll
+import org.scalatest.matchers.should.Matchers
+import org.scalatest.wordspec.AnyWordSpec
+
+import h2native.impl.NativeBindings
+import h2native.scaladsl.NativeHttp2
+
+/**
+ * Attacks on a running server, one test per class of the HTTP/2 denial-of-service catalogue: each checks the answer RFC
+ * 9113 and the engine's limits (rust/codec/src/conn/limits.rs) call for, that heap, RSS and native connections stay
+ * bounded, and that a well-behaved client on another connection is served during and after the attack. The figures
+ * (printed with `info`, and as a table to target/attack-figures.md) fill SECURITY.md.
+ */
+class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
+  import AttackSpec._
+  import H2._
+
+  implicit val system: ActorSystem = ActorSystem("AttackSpec")
+  import system.dispatcher
+
+  /** Response octets the `/big` sources produced: what the server pulled from the application. */
+  private val produced = new AtomicLong
+
+  private val chunk = ByteString(Array.fill[Byte](16 * 1024)('z'))
+
+  private val handler: HttpRequest => Future[HttpResponse] = { req =>
+    req.uri.path.toString match {
+      // answers late: its stream stays open meanwhile, without reading the request entity
+      case "/hold" => later(3.seconds)(Future.successful(HttpResponse(entity = HttpEntity("held"))))
+      case "/count" =>
+        req.entity.dataBytes.runFold(0L)(_ + _.length).map(n => HttpResponse(entity = HttpEntity(n.toString)))
+      case "/big" =>
+        // `n` octets, produced only as the server pulls them
+        val n = req.uri.query().get("n").fold(1L << 20)(_.toLong)
+        val data = Source.repeat(chunk).take(n / chunk.length).map { c => produced.addAndGet(c.length); c }
+        Future.successful(
+          HttpResponse(entity = HttpEntity.Chunked.fromData(ContentTypes.`application/octet-stream`, data))
+        )
+      case _ => Future.successful(HttpResponse(entity = HttpEntity(Hello)))
+    }
+  }
+
+  private lazy val binding: Http.ServerBinding =
+    Await.result(NativeHttp2(system).newServerAt("127.0.0.1", 0).bind(handler), 30.seconds)
+  private def port: Int = binding.localAddress.getPort
+
+  /** A server with short timeouts, for the slow clients. */
+  private lazy val slowBinding: Http.ServerBinding = Await.result(
+    NativeHttp2(system)
+      .newServerAt("127.0.0.1", 0)
+      .adaptSettings(s => s.copy(idleTimeout = 2.seconds, http2 = s.http2.copy(settingsTimeout = 1.second)))
+      .bind(handler),
+    30.seconds
+  )
+
+  private val figures = mutable.ArrayBuffer.empty[Figures]
+
+  override def beforeAll(): Unit = {
+    binding
+    slowBinding
+    // Warm up (JIT, buffers) so that the first attack's RSS does not count the server's start-up.
+    (1 to 20).foreach(_ => curl(port)._2 shouldBe Hello)
+    val c = new AttackClient(port).handshake()
+    (0 until 200).foreach(i => c.get(2 * i + 1).status shouldBe "200")
+    c.close()
+  }
+
+  override def afterAll(): Unit = {
+    val table = (Figures.header +: figures.map(_.row).toSeq).mkString("\n")
+    println(table)
+    try Files.writeString(Paths.get("target", "attack-figures.md"), table + "\n")
+    catch { case NonFatal(_) => () }
+    Await.result(slowBinding.terminate(2.seconds), 30.seconds)
+    Await.result(binding.terminate(2.seconds), 30.seconds)
+    Await.result(system.terminate(), 30.seconds)
+  }
+
+  /** What one attack may use: its attack connections (closed by the harness) and the port it targets. */
+  final class Attack(val port: Int, val heapBefore: Long) {
+    private[AttackSpec] val clients = mutable.ArrayBuffer.empty[AttackClient]
+    def client(autoAckSettings: Boolean = true): AttackClient = {
+      val c = new AttackClient(port, autoAckSettings)
+      clients += c
+      c
+    }
+    def bytesSent: Long = clients.map(_.bytesSent).sum
+  }
+
+  /**
+   * Runs `body` (which returns a short description of the server's answer) with the measurements around it: heap after
+   * GC, RSS, native connections and CPU before, during (attack connections still open) and after (closed), and a good
+   * client on its own connection throughout.
+   */
+  private def attack(name: String, sends: String, server: => Int = port)(body: Attack => String): Unit = {
+    val live0 = NativeBindings.liveConnections()
+    val heap0 = heapUsed()
+    val rss0 = rss()
+    val good = new GoodClient(server)
+    val rssPeak = new AtomicLong(rss0)
+    val sampler = new Thread(() =>
+      try while (true) { rssPeak.accumulateAndGet(rss(), math.max); Thread.sleep(20) }
+      catch { case _: InterruptedException => () }
+    )
+    sampler.setDaemon(true)
+    sampler.start()
+    val a = new Attack(server, heap0)
+    try {
+      good.awaitOk(1, 10.seconds) shouldBe true
+      val cpu0 = cpuTime()
+      val goodAtStart = good.ok.get
+      val answer = body(a)
+      val cpu = cpuTime() - cpu0
+      // the attack connections are still open: the good client must keep being served meanwhile
+      good.awaitOk(goodAtStart + 3, 10.seconds) shouldBe true
+      val goodDuring = good.ok.get - goodAtStart
+      val heapDuring = heapUsed()
+      a.clients.foreach(_.close())
+      good.close()
+      sampler.interrupt()
+      withClue(good.failures.asScala.take(5).mkString("; "))(good.failures shouldBe empty)
+      val (code, out) = curl(server)
+      withClue("curl after the attack")((code, out) shouldBe ((0, Hello)))
+      awaitLive(live0) shouldBe true
+      val heap1 = heapUsed()
+      val rss1 = rss()
+      val f = Figures(
+        name,
+        sends,
+        answer,
+        a.bytesSent,
+        cpu,
+        heap0,
+        heapDuring,
+        heap1,
+        rss0,
+        rssPeak.get,
+        rss1,
+        goodDuring,
+        live0,
+        NativeBindings.liveConnections()
+      )
+      figures += f
+      info(f.describe)
+      withClue(f.describe) {
+        (heapDuring - heap0) should be < 64 * MiB
+        (heap1 - heap0) should be < 64 * MiB
+        (rss1 - rss0) should be < 64 * MiB
+        (rssPeak.get - rss0) should be < 128 * MiB
+        // a very generous sanity bound: a millisecond of CPU per attacker octet would be an algorithmic blow-up
+        cpu should be < math.max(a.bytesSent, 1L) * 1000000L + 10.seconds.toNanos
+      }
+    } finally {
+      a.clients.foreach(_.close())
+      good.close()
+      sampler.interrupt()
+    }
+  }
+
+  private def awaitLive(expected: Long): Boolean = {
+    val deadline = System.nanoTime() + 10.seconds.toNanos
+    while (NativeBindings.liveConnections() > expected && System.nanoTime() < deadline) Thread.sleep(20)
+    NativeBindings.liveConnections() <= expected
+  }
+
+  /** The ids of `n` client streams from `first` on. */
+  private def ids(n: Int, first: Int = 1): Iterator[Int] = Iterator.iterate(first)(_ + 2).take(n)
+
+  private def expectGoAway(c: AttackClient, code: Int): Frame = {
+    val g = c.awaitGoAway()
+    withClue(s"$g: ")(g.errorCode shouldBe code)
+    withClue("the server closes the connection after a connection error: ")(c.awaitClosed() shouldBe true)
+    g
+  }
+
+  "The server under attack" should {
+
+    "withstand an HPACK bomb (CVE-2016-6581): 431 per block, HPACK stays in step" in attack(
+      "HPACK bomb (CVE-2016-6581)",
+      "one 4 kB header inserted in the dynamic table, then referenced 16,000 times per block, 100 blocks"
+    ) { a =>
+      val c = a.client().handshake()
+      val big = "a" * 4000
+      val first = Hpack.request("/") ++ Hpack.literalIndexed("x-bomb", big) ++ Array.fill[Byte](12000)(0xbe.toByte)
+      val refs = Hpack.request("/") ++ Array.fill[Byte](16000)(0xbe.toByte) // 0xbe: indexed field 62, the bomb
+      c.send(headers(1, first, endStream = true))
+      c.sendAll(ids(99, 3).map(id => headers(id, refs, endStream = true)))
+      ids(100).foreach(id => withClue(s"stream $id: ")(c.awaitResponse(id).status shouldBe "431"))
+      // the table kept the bomb (the decoder stayed in step): one reference in a small request still decodes
+      c.send(headers(201, Hpack.request("/") ++ Hpack.indexed(62), endStream = true))
+      c.awaitResponse(201).status shouldBe "200"
+      c.get(203).body shouldBe Hello
+      "431 on each of 100 streams; the connection stays usable"
+    }
+
+    "refuse a header count flood with 431" in attack(
+      "Header count flood",
+      "4,000 empty-valued headers `a:` per HEADERS (16 kB), 100 streams"
+    ) { a =>
+      val c = a.client().handshake()
+      val block = Hpack.request("/") ++ Array.fill(4000)(Hpack.literal("a", "")).flatten
+      c.sendAll(ids(100).map(id => headers(id, block, endStream = true)))
+      ids(100).foreach(id => withClue(s"stream $id: ")(c.awaitResponse(id).status shouldBe "431"))
+      c.get(201).status shouldBe "200"
+      "431 on each of 100 streams; the connection stays usable"
+    }
+
+    "end a CONTINUATION flood (CVE-2024-27316) with GOAWAY(ENHANCE_YOUR_CALM)" in attack(
+      "CONTINUATION flood (CVE-2024-27316)",
+      "HEADERS without END_HEADERS, then up to 10,000 CONTINUATION of 16 kB (conn 1) or empty (conn 2), never ending"
+    ) { a =>
+      val big = a.client().handshake()
+      val filler = Hpack.literal("x-filler", "f" * 16370)
+      big.send(headers(1, Hpack.request("/") ++ filler.take(16000), endStream = true, endHeaders = false))
+      var sent = 0
+      while (sent < 10000 && big.send(continuation(1, filler, endHeaders = false))) sent += 1
+      val g1 = expectGoAway(big, ENHANCE_YOUR_CALM)
+      val empty = a.client().handshake()
+      empty.send(headers(1, Hpack.request("/"), endStream = true, endHeaders = false))
+      empty.sendRepeated(continuation(1, Array.emptyByteArray, endHeaders = false), 10000)
+      val g2 = expectGoAway(empty, ENHANCE_YOUR_CALM)
+      s"GOAWAY(ENHANCE_YOUR_CALM '${g1.debug}') after ${big.bytesSent / 1024} kB written; " +
+        s"GOAWAY(ENHANCE_YOUR_CALM '${g2.debug}')"
+    }
+
+    "end Rapid Reset (CVE-2023-44487) with GOAWAY(ENHANCE_YOUR_CALM) after 200 resets" in attack(
+      "Rapid Reset (CVE-2023-44487)",
+      "HEADERS then RST_STREAM(CANCEL), 1,000 streams pipelined"
+    ) { a =>
+      val c = a.client().handshake()
+      c.sendAll(ids(1000).flatMap(id => Iterator(headers(id, Hpack.request("/"), endStream = false), rst(id, CANCEL))))
+      val g = expectGoAway(c, ENHANCE_YOUR_CALM)
+      // the 201st RST_STREAM (stream 401) trips the limit: nothing after it was processed
+      g.lastStreamId shouldBe 401
+      s"GOAWAY(ENHANCE_YOUR_CALM, last stream 401) at the 201st reset"
+    }
+
+    "end MadeYouReset (CVE-2025-8671) with GOAWAY(ENHANCE_YOUR_CALM) after 200 provoked resets" in attack(
+      "MadeYouReset (CVE-2025-8671)",
+      "600 streams alternating WINDOW_UPDATE(0) on an open stream and DATA on a half-closed (remote) one"
+    ) { a =>
+      val c = a.client().handshake()
+      val hold = Hpack.request("/hold")
+      c.sendAll(ids(600).zipWithIndex.flatMap { case (id, i) =>
+        if (i % 2 == 0) Iterator(headers(id, hold, endStream = false), windowUpdate(id, 0))
+        else Iterator(headers(id, hold, endStream = true), data(id, Array[Byte](1), endStream = false))
+      })
+      val g = expectGoAway(c, ENHANCE_YOUR_CALM)
+      val resets = c.received.filter(_.tpe == RST_STREAM)
+      resets.foreach { r =>
+        val expected = if (((r.stream - 1) / 2) % 2 == 0) PROTOCOL_ERROR else STREAM_CLOSED
+        withClue(s"$r: ")(r.errorCode shouldBe expected)
+      }
+      resets.size should (be >= 200 and be <= 201)
+      s"RST_STREAM(PROTOCOL_ERROR / STREAM_CLOSED) x${resets.size}, then GOAWAY(ENHANCE_YOUR_CALM, last ${g.lastStreamId})"
+    }
+
+    "bound a ping flood (CVE-2019-9512)" in attack(
+      "Ping flood (CVE-2019-9512)",
+      "20,000 PINGs in one write"
+    ) { a =>
+      val c = a.client().handshake()
+      c.send(Iterator.tabulate(20000)(i => ping(i.toLong)).flatten.toArray)
+      val g = expectGoAway(c, ENHANCE_YOUR_CALM)
+      val acks = c.received.count(f => f.tpe == PING && f.has(ACK))
+      acks should be < 20000
+      s"$acks PING ACKs, then GOAWAY(ENHANCE_YOUR_CALM '${g.debug}')"
+    }
+
+    "end a reset flood (CVE-2019-9514) with GOAWAY(ENHANCE_YOUR_CALM)" in attack(
+      "Reset flood (CVE-2019-9514)",
+      "50 malformed requests (uppercase field name), 100 held streams, then 300 streams over MAX_CONCURRENT_STREAMS"
+    ) { a =>
+      val c = a.client().handshake()
+      val malformed = Hpack.request("/", extra = Seq("X-Bad" -> "1"))
+      c.sendAll(ids(50).map(id => headers(id, malformed, endStream = true)))
+      c.sendAll(ids(400, 101).map(id => headers(id, Hpack.request("/hold"), endStream = true)))
+      val g = expectGoAway(c, ENHANCE_YOUR_CALM)
+      val resets = c.received.filter(_.tpe == RST_STREAM)
+      resets.filter(_.stream < 100).map(_.errorCode).distinct shouldBe Seq(PROTOCOL_ERROR)
+      resets.filter(_.stream < 100).size shouldBe 50
+      // streams 101..299 are the 100 held ones, open; beyond them every stream is refused
+      resets.filter(_.stream >= 101).map(_.stream).min shouldBe 301
+      resets.filter(_.stream >= 101).map(_.errorCode).distinct shouldBe Seq(REFUSED_STREAM)
+      resets.size should (be >= 200 and be <= 201)
+      s"RST_STREAM(PROTOCOL_ERROR) x50, RST_STREAM(REFUSED_STREAM) x${resets.size - 50}, " +
+        s"then GOAWAY(ENHANCE_YOUR_CALM, last ${g.lastStreamId})"
+    }
+
+    "end a settings flood (CVE-2019-9515) with GOAWAY(ENHANCE_YOUR_CALM)" in attack(
+      "Settings flood (CVE-2019-9515)",
+      "1,000 SETTINGS frames pipelined (conn 1); one SETTINGS of 33 entries (conn 2)"
+    ) { a =>
+      val c = a.client().handshake()
+      c.sendAll(Iterator.fill(1000)(settings(SETTINGS_MAX_CONCURRENT_STREAMS -> 5)))
+      val g = expectGoAway(c, ENHANCE_YOUR_CALM)
+      val acks = c.received.count(f => f.tpe == SETTINGS && f.has(ACK))
+      // the handshake's SETTINGS and 99 more in the window are acknowledged, the 101st is refused
+      acks should be <= 100
+      val wide = a.client().handshake()
+      wide.send(settings((0 until 33).map(i => (0x100 + i) -> 0): _*))
+      expectGoAway(wide, ENHANCE_YOUR_CALM)
+      s"$acks SETTINGS ACKs then GOAWAY(ENHANCE_YOUR_CALM '${g.debug}'); 33 entries: GOAWAY(ENHANCE_YOUR_CALM)"
+    }
+
+    "bound 0-length headers (CVE-2019-9516): 431, or RST_STREAM(PROTOCOL_ERROR) for an empty name" in attack(
+      "0-length headers (CVE-2019-9516)",
+      "5,000 fields of empty name and value per HEADERS, 100 streams; one request with a single empty field"
+    ) { a =>
+      val c = a.client().handshake()
+      val empties = Array.fill(5000)(Hpack.literal("", "")).flatten
+      c.sendAll(ids(100).map(id => headers(id, Hpack.request("/") ++ empties, endStream = true)))
+      ids(100).foreach(id => withClue(s"stream $id: ")(c.awaitResponse(id).status shouldBe "431"))
+      c.send(headers(201, Hpack.request("/") ++ Hpack.literal("", ""), endStream = true))
+      c.awaitFrame(5.seconds)(f => f.tpe == RST_STREAM && f.stream == 201).errorCode shouldBe PROTOCOL_ERROR
+      c.get(203).status shouldBe "200"
+      "431 on each of 100 streams; RST_STREAM(PROTOCOL_ERROR) for an empty name; the connection stays usable"
+    }
+
+    "not buffer responses for a zero-window or non-reading client (CVE-2019-9517)" in attack(
+      "Internal data buffering (CVE-2019-9517)",
+      "INITIAL_WINDOW_SIZE=0 and 100 x GET of 16 MiB (conn 1); huge windows, 20 x GET of 64 MiB, never reads (conn 2)"
+    ) { a =>
+      produced.set(0)
+      val zero = a.client().handshake(SETTINGS_INITIAL_WINDOW_SIZE -> 0)
+      zero.sendAll(ids(100).map(id => headers(id, Hpack.request(s"/big?n=${16 * MiB}"), endStream = true)))
+      zero.awaitCondition(10.seconds)(zero.count(HEADERS) >= 100) shouldBe true
+      zero.received.filter(_.tpe == HEADERS).flatMap(_.status).distinct shouldBe Seq("200")
+      // the windows are closed: no DATA; one stream's window opened by 10,000: exactly that much DATA
+      zero.received.count(_.tpe == DATA) shouldBe 0
+      zero.send(windowUpdate(1, 10000))
+      zero.awaitCondition(10.seconds)(zero.dataReceived(1) >= 10000) shouldBe true
+      Thread.sleep(200) // time for an excess frame to show
+      zero.dataReceived(1) shouldBe 10000
+      zero.received.count(f => f.tpe == DATA && f.stream != 1) shouldBe 0
+
+      val deaf = a.client()
+      deaf.send(
+        Preface ++ settings(SETTINGS_INITIAL_WINDOW_SIZE -> MaxWindow) ++ settingsAck ++
+          windowUpdate(0, MaxWindow - 65535) ++
+          ids(20).flatMap(id => headers(id, Hpack.request(s"/big?n=${64 * MiB}"), endStream = true)).toArray
+      )
+      // the server writes until the socket buffers are full, then must stop pulling the responses
+      var last = -1L
+      while (produced.get != last) { last = produced.get; Thread.sleep(300) }
+      val pulled = produced.get
+      withClue(s"pulled ${pulled / MiB} MiB of the 100 x 16 MiB + 20 x 64 MiB asked for: ")(
+        pulled should be < 64 * MiB
+      )
+      s"200 HEADERS, no DATA while the window is 0, exactly 10,000 octets for a 10,000 update; " +
+        s"non-reader: ${pulled / MiB} MiB pulled of 2,880 MiB asked"
+    }
+
+    "end an empty-frames flood (CVE-2019-9518) with GOAWAY(ENHANCE_YOUR_CALM)" in attack(
+      "Empty frames flood (CVE-2019-9518)",
+      "HEADERS, then 10,000 empty DATA frames without END_STREAM"
+    ) { a =>
+      val c = a.client().handshake()
+      c.send(headers(1, Hpack.request("/"), endStream = false))
+      c.sendRepeated(data(1, Array.emptyByteArray, endStream = false), 10000)
+      val g = expectGoAway(c, ENHANCE_YOUR_CALM)
+      s"GOAWAY(ENHANCE_YOUR_CALM '${g.debug}')"
+    }
+
+    "stay correct and bounded under a data dribble (CVE-2019-9511)" in attack(
+      "Data dribble (CVE-2019-9511)",
+      "windows of 1 and 2,000 WINDOW_UPDATE(1) on each of 10 streams (conn 1); 20,000 one-octet DATA to a reader " +
+        "and 500,000 to a handler that does not read (conn 2)"
+    ) { a =>
+      produced.set(0)
+      val down = a.client().handshake(SETTINGS_INITIAL_WINDOW_SIZE -> 1)
+      down.sendAll(ids(10).map(id => headers(id, Hpack.request(s"/big?n=$MiB"), endStream = true)))
+      down.sendAll(Iterator.fill(2000)(ids(10).map(id => windowUpdate(id, 1))).flatten)
+      down.awaitCondition(20.seconds)(ids(10).forall(down.dataReceived(_) >= 2001)) shouldBe true
+      Thread.sleep(200) // time for an excess frame to show
+      ids(10).foreach(id => withClue(s"stream $id: ")(down.dataReceived(id) shouldBe 2001))
+      val frames = down.count(DATA)
+
+      val up = a.client().handshake()
+      up.send(headers(1, Hpack.request("/count", "POST"), endStream = false))
+      up.sendRepeated(data(1, Array[Byte]('x'), endStream = false), 20000)
+      up.send(data(1, Array(), endStream = true))
+      val counted = up.awaitResponse(1, 20.seconds)
+      (counted.status, counted.body) shouldBe (("200", "20000"))
+      // a handler that never reads: the octets are held within the stream's 1 MiB window, not copied per frame
+      up.send(headers(3, Hpack.request("/hold", "POST"), endStream = false))
+      up.sendRepeated(data(3, Array[Byte]('x'), endStream = false), 500000)
+      up.get(5).status shouldBe "200" // every dribbled frame before it was processed
+      // 500,000 octets are held for the handler: they should cost about that, not an object and an input chunk each
+      val held = heapUsed() - a.heapBefore
+      withClue(s"heap held for 500,000 dribbled octets: ${held / 1024} KiB: ")(held should be < 8 * MiB)
+      s"exactly the window granted: 2,001 octets per stream in $frames DATA frames; the upload counted 20000"
+    }
+
+    "refuse stream id reuse and even stream ids with GOAWAY(PROTOCOL_ERROR)" in attack(
+      "Stream id exhaustion and reuse",
+      "GET on 1 and 2^31-1, then HEADERS on 2^31-3 (conn 1); HEADERS on stream 2 (conn 2); GET on 1 twice (conn 3)"
+    ) { a =>
+      val c = a.client().handshake()
+      c.get(1).status shouldBe "200"
+      c.get(Int.MaxValue).status shouldBe "200" // the last id a client may use
+      c.send(headers(Int.MaxValue - 2, Hpack.request("/"), endStream = true))
+      val g = expectGoAway(c, PROTOCOL_ERROR)
+      g.lastStreamId shouldBe Int.MaxValue
+      val even = a.client().handshake()
+      even.send(headers(2, Hpack.request("/"), endStream = true))
+      val g2 = expectGoAway(even, PROTOCOL_ERROR)
+      g2.lastStreamId shouldBe 0
+      // the same id again after its END_STREAM: a frame on a closed stream (RFC 9113 5.1)
+      val again = a.client().handshake()
+      again.get(1).status shouldBe "200"
+      again.send(headers(1, Hpack.request("/"), endStream = true))
+      expectGoAway(again, STREAM_CLOSED)
+      "GOAWAY(PROTOCOL_ERROR, last 2^31-1) for a lower id; GOAWAY(PROTOCOL_ERROR, last 0) for an even id; " +
+        "GOAWAY(STREAM_CLOSED) for a closed id reused"
+    }
+
+    "refuse window overflow with FLOW_CONTROL_ERROR" in attack(
+      "Window overflow",
+      "WINDOW_UPDATE(0, 2^31-1) (conn 1); WINDOW_UPDATE(stream, 2^31-1) on an open stream (conn 2); " +
+        "a stream window at 2^31-1 then SETTINGS_INITIAL_WINDOW_SIZE + 1 (conn 3)"
+    ) { a =>
+      val conn = a.client().handshake()
+      conn.send(windowUpdate(0, MaxWindow))
+      expectGoAway(conn, FLOW_CONTROL_ERROR)
+
+      val stream = a.client().handshake()
+      stream.send(headers(1, Hpack.request("/hold"), endStream = true) ++ windowUpdate(1, MaxWindow))
+      stream.awaitFrame(5.seconds)(f => f.tpe == RST_STREAM && f.stream == 1).errorCode shouldBe FLOW_CONTROL_ERROR
+      stream.get(3).status shouldBe "200" // a stream error only
+
+      val settingsDelta = a.client().handshake()
+      settingsDelta.send(
+        headers(1, Hpack.request("/hold"), endStream = true) ++ windowUpdate(1, MaxWindow - 65535) ++
+          settings(SETTINGS_INITIAL_WINDOW_SIZE -> 65536)
+      )
+      expectGoAway(settingsDelta, FLOW_CONTROL_ERROR)
+      "GOAWAY(FLOW_CONTROL_ERROR); RST_STREAM(FLOW_CONTROL_ERROR) and the connection goes on; GOAWAY(FLOW_CONTROL_ERROR)"
+    }
+
+    "refuse oversized frames with GOAWAY(FRAME_SIZE_ERROR) without buffering them" in attack(
+      "Oversized frames",
+      "a DATA header announcing 16 MiB - 1 then 1 MiB of it (conn 1); an unknown-type frame of 16,385 octets (conn 2)"
+    ) { a =>
+      val huge = a.client().handshake()
+      huge.send(headers(1, Hpack.request("/count", "POST"), endStream = false))
+      huge.send(frameHeader((1 << 24) - 1, DATA, 0, 1))
+      Iterator.fill(64)(new Array[Byte](16384)).takeWhile(huge.send).foreach(_ => ())
+      expectGoAway(huge, FRAME_SIZE_ERROR)
+      val over = a.client().handshake()
+      over.send(frame(0xfa, 0, 0, new Array[Byte](16385)))
+      expectGoAway(over, FRAME_SIZE_ERROR)
+      "GOAWAY(FRAME_SIZE_ERROR) from the frame header alone; GOAWAY(FRAME_SIZE_ERROR)"
+    }
+
+    "close slowloris connections that never finish the preface" in attack(
+      "Slowloris preface",
+      "20 connections sending 12 of the 24 preface octets then nothing; 5 sending nothing; 1 sending one preface " +
+        "octet per 300 ms (idle-timeout 2 s, settings-timeout 1 s)",
+      slowBinding.localAddress.getPort
+    ) { a =>
+      val half = (1 to 20).map { _ =>
+        val c = a.client(autoAckSettings = false)
+        c.send(Preface.take(12))
+        c.startReading()
+      }
+      val silent = (1 to 5).map(_ => a.client().startReading())
+      val dribbler = a.client(autoAckSettings = false).startReading()
+      var i = 0
+      while (i < Preface.length && dribbler.send(Array(Preface(i))) && dribbler.closedBy.isEmpty) {
+        i += 1
+        Thread.sleep(300)
+      }
+      // the server's SETTINGS went out after the first octets; unacknowledged for 1 s: SETTINGS_TIMEOUT
+      expectGoAway(dribbler, SETTINGS_TIMEOUT)
+      i should be < Preface.length
+      half.foreach(expectGoAway(_, SETTINGS_TIMEOUT))
+      // nothing sent, nothing answered: the idle timeout closes them
+      silent.foreach { c =>
+        withClue("idle-timeout 2 s: ")(c.awaitClosed(10.seconds) shouldBe true)
+        c.received shouldBe empty
+      }
+      "half preface and dribbled preface: GOAWAY(SETTINGS_TIMEOUT) and closed; silent: closed by the idle timeout"
+    }
+  }
+}
+
+object AttackSpec {
+  final val Hello = "hello from h2native"
+  final val MiB = 1024L * 1024
+
+  private val osBean =
+    ManagementFactory.getOperatingSystemMXBean.asInstanceOf[com.sun.management.OperatingSystemMXBean]
+
+  def cpuTime(): Long = osBean.getProcessCpuTime
+
+  def heapUsed(): Long = {
+    val rt = Runtime.getRuntime
+    System.gc()
+    System.gc()
+    rt.totalMemory - rt.freeMemory
+  }
+
+  /** VmRSS of this process (the test JVM is the server). */
+  def rss(): Long = {
+    val line = Files.readAllLines(Paths.get("/proc/self/status")).asScala.find(_.startsWith("VmRSS:")).get
+    line.split("\\s+")(1).toLong * 1024
+  }
+
+  def curl(port: Int): (Int, String) = {
+    val out = new StringBuilder
+    val code = Seq("curl", "-sS", "--http2-prior-knowledge", "--max-time", "10", s"http://127.0.0.1:$port/")
+      .!(ProcessLogger(l => out.append(l), l => out.append(l)))
+    (code, out.toString)
+  }
+
+  /** A well-behaved client: GETs on its own connection, one after another, until closed. */
+  final class GoodClient(port: Int) extends AutoCloseable {
+    val ok = new AtomicInteger
+    val failures = new ConcurrentLinkedQueue[String]
+    @volatile private var running = true
+    private val client = new AttackClient(port).handshake()
+    private val thread = new Thread(
+      () => {
+        var id = 1
+        while (running) {
+          try {
+            val r = client.get(id)
+            client.clear()
+            if (r.status == "200" && r.body == Hello) ok.incrementAndGet()
+            else failures.add(s"stream $id: $r")
+          } catch {
+            case NonFatal(e) => if (running) failures.add(s"stream $id: $e")
+          }
+          id += 2
+          Thread.sleep(5)
+        }
+      },
+      "good-client"
+    )
+    thread.setDaemon(true)
+    thread.start()
+
+    def awaitOk(n: Int, timeout: FiniteDuration): Boolean = {
+      val deadline = System.nanoTime() + timeout.toNanos
+      while (ok.get < n && failures.isEmpty && System.nanoTime() < deadline) Thread.sleep(5)
+      ok.get >= n
+    }
+
+    override def close(): Unit = {
+      running = false
+      thread.join(15000)
+      client.close()
+    }
+  }
+
+  final case class Figures(
+      name: String,
+      sends: String,
+      answer: String,
+      bytesSent: Long,
+      cpuNanos: Long,
+      heap0: Long,
+      heapDuring: Long,
+      heap1: Long,
+      rss0: Long,
+      rssPeak: Long,
+      rss1: Long,
+      goodDuring: Int,
+      live0: Long,
+      live1: Long
+  ) {
+    private def mib(n: Long) = f"${n.toDouble / MiB}%.1f"
+    private def sent = if (bytesSent < 10240) s"$bytesSent B" else s"${bytesSent / 1024} kB"
+    def cpuPerByte: Double = cpuNanos.toDouble / math.max(bytesSent, 1L)
+    def describe: String =
+      s"$name: sent $sent; answer: $answer; heap ${mib(heap0)} -> ${mib(heapDuring)} (during) -> " +
+        s"${mib(heap1)} MiB; RSS ${mib(rss0)} -> ${mib(rssPeak)} (peak) -> ${mib(rss1)} MiB; CPU ${cpuNanos / 1000000} ms " +
+        f"($cpuPerByte%.0f ns/octet); good client: $goodDuring OK during, 0 failed; native connections $live0 -> $live1"
+    def row: String =
+      s"| $name | $sends | $answer | ${mib(heap0)} → ${mib(heapDuring)} → ${mib(heap1)} | " +
+        s"${mib(rss0)} → ${mib(rssPeak)} → ${mib(rss1)} | $sent, ${cpuNanos / 1000000} ms, " +
+        f"$cpuPerByte%.0f ns/octet | $goodDuring OK, 0 failed; curl after OK |"
+  }
+  object Figures {
+    val header: String =
+      "| Attack | Client sends | Server answer | Heap MiB before → during → after | RSS MiB before → peak → after " +
+        "| Sent, CPU | Good client during / after |\n|---|---|---|---|---|---|---|"
+  }
+}
