@@ -375,9 +375,24 @@ int main(void) {
     API(h2native_conn_is_closed(server, &closed));
     CHECK(!closed, "server closed");
 
+    /* What one side sent is what the other received, frame type by frame type. */
+    uint64_t c_in[H2NATIVE_FRAME_KINDS], c_out[H2NATIVE_FRAME_KINDS], s_in[H2NATIVE_FRAME_KINDS], s_out[H2NATIVE_FRAME_KINDS];
+    API(h2native_conn_frame_counts(client, c_in, c_out));
+    API(h2native_conn_frame_counts(server, s_in, s_out));
+    for (int k = 0; k < H2NATIVE_FRAME_KINDS; k++) {
+        CHECK(c_out[k] == s_in[k] && s_out[k] == c_in[k], "frame type %d: client sent %llu, server got %llu", k,
+              (unsigned long long)c_out[k], (unsigned long long)s_in[k]);
+    }
+    CHECK(s_in[1] == 1 && s_out[1] == 2 && s_in[0] >= 1, "server frames: HEADERS in %llu, out %llu",
+          (unsigned long long)s_in[1], (unsigned long long)s_out[1]);
+    CHECK(h2native_conn_frame_counts(server, NULL, s_out) == H2NATIVE_ERR_NULL, "NULL counts accepted");
+    size_t held = h2native_allocated_bytes();
+    CHECK(held > 0, "the library reports no memory while two connections are open");
+
     API(h2native_conn_free(client));
     API(h2native_conn_free(server));
     API(h2native_conn_free(NULL));
+    CHECK(h2native_allocated_bytes() < held, "freeing both connections gave back no memory");
     /* A double free is detected (the handle is no longer in the live set) and not touched. */
     CHECK(h2native_conn_free(client) == H2NATIVE_ERR_BAD_HANDLE, "double free not reported");
 

@@ -244,7 +244,12 @@ pub extern "system" fn flush(
 
 /// Copies the connection's frame counters into `out`: received by type, then sent by type
 /// (`FRAME_KINDS` each). Not on the hot path: the stage reads them when a connection ends.
-pub extern "system" fn frame_counts(mut env: JNIEnv, _class: JClass, handle: jlong, out: JLongArray) -> jboolean {
+pub extern "system" fn frame_counts(
+    mut env: JNIEnv,
+    _class: JClass,
+    handle: jlong,
+    out: JLongArray,
+) -> jboolean {
     guarded(&mut env, 0, |env| {
         if out.is_null() {
             return Err(Thrown::illegal_argument("out is null"));

@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.LongAdder
 
 import scala.jdk.CollectionConverters._
 
-import h2native.impl.{H2Abi, NativeBindings, NativeLibrary}
+import h2native.impl.{H2Abi, Http2Connection, NativeBindings, NativeLibrary}
 
 /**
  * The JMX view of [[ServerMetrics]], registered as `h2native:type=Server,address="<host:port>"` while the server is
@@ -26,6 +26,9 @@ trait ServerMetricsMXBean {
   def getBytesIn: Long
   def getBytesOut: Long
   def getNativeConnectionsLive: Long
+  def getNativeMemoryBytes: Long
+  def getFramesReceived: java.util.Map[String, java.lang.Long]
+  def getFramesSent: java.util.Map[String, java.lang.Long]
 }
 
 /**
@@ -45,6 +48,27 @@ final class ServerMetrics private[h2native] (val engine: String) extends ServerM
   private[h2native] val bytesIn = new LongAdder
   private[h2native] val bytesOut = new LongAdder
   private val limits = Array.fill(H2Abi.LimitCount)(new LongAdder)
+  private val received = Array.fill(Http2Connection.FrameKinds)(new LongAdder)
+  private val sent = Array.fill(Http2Connection.FrameKinds)(new LongAdder)
+
+  /** Adds an ended connection's frame counters (`Http2Connection.frameCounts` layout). */
+  private[h2native] def addFrames(counts: Array[Long]): Unit = {
+    var i = 0
+    while (i < Http2Connection.FrameKinds) {
+      received(i).add(counts(i))
+      sent(i).add(counts(Http2Connection.FrameKinds + i))
+      i += 1
+    }
+  }
+
+  private def byKind(adders: Array[LongAdder]): Map[String, Long] =
+    adders.indices.map(i => Http2Connection.FrameKindNames(i) -> adders(i).sum()).filter(_._2 > 0).toMap
+
+  /** Frames received by type, over the connections that have ended (a live connection adds its own when it ends). */
+  def framesReceived: Map[String, Long] = byKind(received)
+
+  /** Frames sent by type, over the connections that have ended. */
+  def framesSent: Map[String, Long] = byKind(sent)
 
   private[h2native] def limitHit(limit: Int): Unit = if (limit > 0 && limit < limits.length) limits(limit).increment()
 
@@ -63,8 +87,7 @@ final class ServerMetrics private[h2native] (val engine: String) extends ServerM
   override def getStreamsResetByPeer: Long = streamsResetByPeer.sum()
   override def getStreamsResetByServer: Long = streamsResetByServer.sum()
   override def getConnectionErrors: Long = connectionErrors.sum()
-  override def getLimitsHit: java.util.Map[String, java.lang.Long] =
-    limitsHit.map { case (k, v) => k -> java.lang.Long.valueOf(v) }.asJava
+  override def getLimitsHit: java.util.Map[String, java.lang.Long] = boxed(limitsHit)
   override def getBytesIn: Long = bytesIn.sum()
   override def getBytesOut: Long = bytesOut.sum()
 
@@ -72,11 +95,21 @@ final class ServerMetrics private[h2native] (val engine: String) extends ServerM
   override def getNativeConnectionsLive: Long =
     if (engine == ServerMetrics.Native && NativeLibrary.isAvailable) NativeBindings.liveConnections() else 0L
 
+  override def getFramesReceived: java.util.Map[String, java.lang.Long] = boxed(framesReceived)
+  override def getFramesSent: java.util.Map[String, java.lang.Long] = boxed(framesSent)
+
+  private def boxed(m: Map[String, Long]): java.util.Map[String, java.lang.Long] =
+    m.map { case (k, v) => k -> java.lang.Long.valueOf(v) }.asJava
+
+  /** Native memory the library holds in this process (all servers' connections), 0 without the native library. */
+  override def getNativeMemoryBytes: Long =
+    if (engine == ServerMetrics.Native && NativeLibrary.isAvailable) NativeBindings.allocatedBytes() else 0L
+
   override def toString: String =
     s"ServerMetrics(engine=$engine, connections=$getConnectionsAccepted (active $getConnectionsActive), " +
       s"streams=$getStreamsOpened (refused $streamsRefused, reset by peer $getStreamsResetByPeer, by server " +
       s"$getStreamsResetByServer), connection errors=$getConnectionErrors, limits=$limitsHit, bytes in/out=" +
-      s"$getBytesIn/$getBytesOut)"
+      s"$getBytesIn/$getBytesOut, frames received=$framesReceived, sent=$framesSent)"
 }
 
 object ServerMetrics {

@@ -492,6 +492,12 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
     b.result()
   }
 
+  /**
+   * Frames received and sent so far by type, into `out` (at least 2 × `FrameKinds` entries): received 0 DATA .. 9
+   * CONTINUATION, 10 unknown types, then sent likewise. One native call: for metrics, not per frame.
+   */
+  def frameCounts(out: Array[Long]): Unit = NativeBindings.frameCounts(handle, out)
+
   /** Frees the native connection now; idempotent. */
   def close(): Unit = cleanable.clean()
 }
@@ -506,6 +512,22 @@ trait Results {
 
 @InternalApi
 object Http2Connection {
+
+  /** Frame types counted per direction by `frameCounts`: the ten of RFC 9113, then "unknown". */
+  final val FrameKinds = 11
+  val FrameKindNames: Vector[String] = Vector(
+    "DATA",
+    "HEADERS",
+    "PRIORITY",
+    "RST_STREAM",
+    "SETTINGS",
+    "PUSH_PROMISE",
+    "PING",
+    "GOAWAY",
+    "WINDOW_UPDATE",
+    "CONTINUATION",
+    "unknown"
+  )
 
   /** Dynamic-table entries cached per connection, by id modulo this size (see JNI.md). */
   final val DynamicCacheSize = 256

@@ -222,6 +222,13 @@ class NativeHttp2Spec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
       val name = new ObjectName(s"""h2native:type=Server,address="127.0.0.1:$port"""")
       jmx.getAttribute(name, "StreamsOpened") shouldBe metrics.getStreamsOpened
       jmx.getAttribute(name, "Engine") shouldBe "native"
+      // curl's connections have ended: their frames are counted (HEADERS both ways, SETTINGS and ACKs)
+      val deadline = System.nanoTime() + 10.seconds.toNanos
+      while (metrics.getConnectionsActive > 0 && System.nanoTime() < deadline) Thread.sleep(20)
+      metrics.framesReceived("HEADERS") should be >= 5L
+      metrics.framesSent("HEADERS") should be >= 5L
+      metrics.framesSent("SETTINGS") should be >= 10L
+      metrics.getNativeMemoryBytes should be > 0L
     }
 
     "leave no native connection behind" in {

@@ -235,7 +235,12 @@ final private[h2native] class Http2ServerStage(
         registry.unregister(terminateCallback)
         metrics.connectionsActive.decrement()
         streams.valuesIterator.foreach(st => failEntity(st, ConnectionClosed))
-        if (conn ne null) conn.close()
+        if (conn ne null) {
+          val counts = new Array[Long](2 * Http2Connection.FrameKinds)
+          try { conn.frameCounts(counts); metrics.addFrames(counts) }
+          catch { case NonFatal(e) => log.debug("h2native: frame counts unavailable: {}", e) }
+          conn.close()
+        }
       }
 
       // ---------------------------------------------------------------- inbound
