@@ -8,8 +8,13 @@ val ScalaTestVersion = "3.2.19"
 
 ThisBuild / organization := "io.h2native"
 ThisBuild / version := "0.1.0-SNAPSHOT"
-ThisBuild / scalaVersion := "2.13.18"
-ThisBuild / scalacOptions ++= Seq("-deprecation", "-feature", "-unchecked", "-Xlint", "-release", "17")
+val Scala213 = "2.13.18"
+val Scala3 = "3.3.7" // the long-term-support line, as Pekko's own Scala 3 builds
+ThisBuild / scalaVersion := Scala213
+ThisBuild / crossScalaVersions := Seq(Scala213) // h2native itself: both
+ThisBuild / scalacOptions ++= Seq("-deprecation", "-feature", "-unchecked", "-release", "17")
+// -Xlint is Scala 2's; each project adds it for its own Scala version
+lazy val lint = Def.setting(if (scalaVersion.value.startsWith("2.")) Seq("-Xlint") else Nil)
 ThisBuild / javacOptions ++= Seq("--release", "17")
 ThisBuild / licenses := Seq("Apache-2.0" -> url("https://www.apache.org/licenses/LICENSE-2.0"))
 
@@ -19,6 +24,10 @@ val cargoTest = taskKey[Unit]("cargo test --workspace")
 val nativeLibrary = taskKey[File]("builds libh2native with cargo")
 val fuzzSmoke = taskKey[Unit]("a short cargo-fuzz run of every target (scripts/fuzz-smoke.sh)")
 val testPeers = taskKey[Unit]("installs the tests' real peers, pinned (h2spec, h2load/nghttp, ghz, grpcio)")
+
+// `./sbt test` runs everything: the root's test sequence below (Rust checks and tests, formatting, the JVM tests
+// on Scala 2.13), then the h2native library's tests again on Scala 3.
+addCommandAlias("test", s";Test/test ;++$Scala3 h2native/test ;++$Scala213")
 
 lazy val root = project
   .in(file("."))
@@ -67,6 +76,8 @@ lazy val h2native = project
   .in(file("jvm"))
   .settings(
     name := "h2native",
+    crossScalaVersions := Seq(Scala213, Scala3),
+    scalacOptions ++= lint.value,
     libraryDependencies ++= Seq(
       "org.apache.pekko" %% "pekko-stream" % PekkoVersion,
       "org.apache.pekko" %% "pekko-http-core" % PekkoHttpVersion,
@@ -93,6 +104,7 @@ lazy val benchGrpc = Project("bench-grpc", file("bench-grpc"))
   .dependsOn(h2native, benchGrpcJava)
   .settings(
     name := "h2native-bench-grpc",
+    scalacOptions ++= lint.value,
     publish / skip := true,
     libraryDependencies ++= Seq(
       "org.apache.pekko" %% "pekko-http" % PekkoHttpVersion,
@@ -175,6 +187,7 @@ lazy val benchJmh = Project("bench-jmh", file("bench-jmh"))
   .dependsOn(h2native)
   .settings(
     name := "h2native-bench-jmh",
+    scalacOptions ++= lint.value,
     publish / skip := true,
     libraryDependencies ++= Seq(
       "io.netty" % "netty-codec-http2" % NettyVersion,

@@ -220,7 +220,7 @@ class NativeHttp2Spec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
       metrics.getBytesOut should be > 0L
       val jmx = ManagementFactory.getPlatformMBeanServer
       val name = new ObjectName(s"""h2native:type=Server,address="127.0.0.1:$port"""")
-      jmx.getAttribute(name, "StreamsOpened") shouldBe metrics.getStreamsOpened
+      jmx.getAttribute(name, "StreamsOpened") shouldBe java.lang.Long.valueOf(metrics.getStreamsOpened)
       jmx.getAttribute(name, "Engine") shouldBe "native"
       // curl's connections have ended: their frames are counted (HEADERS both ways, SETTINGS and ACKs)
       val deadline = System.nanoTime() + 10.seconds.toNanos
