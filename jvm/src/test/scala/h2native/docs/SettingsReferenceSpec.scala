@@ -1,0 +1,59 @@
+/*
+ * Licensed under the Apache License, Version 2.0.
+ */
+package h2native.docs
+
+import java.nio.file.{Files, Path, Paths}
+
+import scala.jdk.CollectionConverters._
+
+import com.typesafe.config.{ConfigException, ConfigFactory}
+import org.scalatest.matchers.should.Matchers
+import org.scalatest.wordspec.AnyWordSpec
+
+import h2native.ServerSettings
+
+/** The README's settings table is reference.conf's keys and defaults, so that the two cannot drift apart. */
+class SettingsReferenceSpec extends AnyWordSpec with Matchers {
+
+  private def readme: Path =
+    Seq(Paths.get("../README.md"), Paths.get("README.md")).find(Files.exists(_)).getOrElse(fail("README.md not found"))
+
+  /** `key = value` lines of reference.conf, with the path of the blocks around them. */
+  private def referenceEntries: Seq[(String, String)] = {
+    val text = new String(getClass.getClassLoader.getResourceAsStream("reference.conf").readAllBytes(), "UTF-8")
+    var path = List.empty[String]
+    text.linesIterator.map(_.trim).filterNot(l => l.isEmpty || l.startsWith("#")).toSeq.flatMap { line =>
+      if (line.endsWith("{")) { path = line.dropRight(1).trim :: path; None }
+      else if (line == "}") { path = path.tail; None }
+      else {
+        val Array(k, v) = line.split("=", 2).map(_.trim)
+        Some((path.reverse :+ k).mkString(".") -> v)
+      }
+    }
+  }
+
+  /** Rows `| `key` | `default` | ... |` between the settings markers of the README. */
+  private def documentedEntries: Seq[(String, String)] = {
+    val lines = Files.readAllLines(readme).asScala.toSeq
+    val from = lines.indexWhere(_.contains("<!-- settings:begin -->"))
+    val to = lines.indexWhere(_.contains("<!-- settings:end -->"))
+    withClue("settings markers in README.md: ")(from should (be >= 0 and be < to))
+    val Row = """\|\s*`([^`]+)`\s*\|\s*`([^`]*)`\s*\|.*""".r
+    lines.slice(from + 1, to).collect { case Row(k, v) => k -> v }
+  }
+
+  "The README's settings reference" should {
+    "list every key of reference.conf with its default, and nothing else" in {
+      documentedEntries shouldBe referenceEntries
+    }
+
+    "describe only settings that the settings class reads" in {
+      val reference = ConfigFactory.defaultReference()
+      ServerSettings.fromRoot(reference).http2.maxConcurrentStreams shouldBe 100
+      for ((key, _) <- referenceEntries) withClue(s"$key: ") {
+        intercept[ConfigException.Missing](ServerSettings.fromRoot(reference.withoutPath(key)))
+      }
+    }
+  }
+}
