@@ -359,18 +359,27 @@ final private[h2native] class Http2ServerStage(
           respondSimple(st, StatusCodes.BadRequest, "invalid :path or :authority")
           return
         }
-        val m = HttpMethods.getForKey(method).getOrElse(HttpMethod.custom(method))
         val attrs = remoteAttr match {
           case Some(r) => Map[AttributeKey[_], Any](StreamIdKey -> id, AttributeKeys.remoteAddress -> r)
           case None    => Map[AttributeKey[_], Any](StreamIdKey -> id)
         }
-        st.request = HttpRequest(
-          m,
-          uri,
-          headers.result(),
-          HttpEntity.Strict(contentType, ByteString.empty),
-          HttpProtocols.`HTTP/2.0`
-        ).withAttributes(attrs)
+        // the engine checks :method and :scheme only for presence and field syntax: pekko-http's model rejects
+        // more (an empty method, a scheme other than http(s)/ws(s)), and must answer that stream, not end the connection
+        val request =
+          try
+            HttpRequest(
+              HttpMethods.getForKey(method).getOrElse(HttpMethod.custom(method)),
+              uri,
+              headers.result(),
+              HttpEntity.Strict(contentType, ByteString.empty),
+              HttpProtocols.`HTTP/2.0`
+            ).withAttributes(attrs)
+          catch { case NonFatal(_) => null }
+        if (request eq null) {
+          respondSimple(st, StatusCodes.BadRequest, "invalid :method or :scheme")
+          return
+        }
+        st.request = request
         st.requestDone = ev.endStream
         awaiting += st
       }
@@ -432,13 +441,28 @@ final private[h2native] class Http2ServerStage(
         while (i < awaiting.size) {
           val st = awaiting(i)
           if ((st.request ne null) && streams.contains(st.id)) {
-            if (st.requestDone) dispatch(st, strictRequest(st))
-            else if (st.bodyLength >= minCollectStrict) dispatch(st, streamedRequest(st))
+            // pekko-http's model refuses an entity on HEAD or TRACE; such a request is dispatched once it ended empty
+            val entityAccepted = st.request.method.isEntityAccepted
+            if (!entityAccepted && st.hasBody) refuseEntity(st)
+            else if (st.requestDone) dispatch(st, strictRequest(st))
+            else if (entityAccepted && st.bodyLength >= minCollectStrict) dispatch(st, streamedRequest(st))
             else { awaiting(kept) = st; kept += 1 }
           }
           i += 1
         }
         awaiting.dropRightInPlace(awaiting.size - kept)
+      }
+
+      /** As pekko-http's HTTP/1.1 parser: 422; the rest of the body is not wanted. */
+      private def refuseEntity(st: StreamState): Unit = {
+        val method = st.request.method.value
+        st.request = null
+        st.takeBody()
+        respondSimple(st, StatusCodes.UnprocessableContent, s"$method requests must not have an entity")
+        if (!st.requestDone) {
+          conn.commands.reset(st.id, NoError); countCommand()
+          metrics.streamsResetByServer.increment()
+        }
       }
 
       private def strictRequest(st: StreamState): HttpRequest = {
