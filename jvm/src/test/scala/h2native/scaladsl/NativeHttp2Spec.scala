@@ -171,6 +171,16 @@ class NativeHttp2Spec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
       withTrailers should include("grpc-status: 0")
     }
 
+    "answer HEAD with the headers only (RFC 9113 8.1.1)" in {
+      val (code, out) = run(Seq("nghttp", "-v", "-H", ":method: HEAD", url("/")))
+      withClue(out) {
+        code shouldBe 0
+        out should include("content-length: 19") // what GET would carry: "hello from h2native"
+        out should not include "recv DATA frame"
+        out should include("END_STREAM")
+      }
+    }
+
     "turn a throwing handler and a failed future into 500 and keep serving" in {
       curl("-w", "%{response_code}", "-o", "/dev/null", url("/throw"))._2 shouldBe "500"
       curl("-w", "%{response_code}", "-o", "/dev/null", url("/failed"))._2 shouldBe "500"

@@ -23,7 +23,7 @@ import org.apache.pekko.stream.stage.{
   TimerGraphStageLogic
 }
 import org.apache.pekko.stream.{Attributes, FlowShape, Inlet, Outlet}
-import org.apache.pekko.stream.scaladsl.Source
+import org.apache.pekko.stream.scaladsl.{Sink, Source}
 import org.apache.pekko.util.ByteString
 
 import h2native.{ServerMetrics, ServerSettings}
@@ -149,6 +149,9 @@ private[h2native] object Http2ServerStage {
     var hasTrailers = false
     var responseStarted = false
     var responseEnded = false
+
+    /** A response to HEAD carries headers only (RFC 9113 8.1.1): its entity is dropped. */
+    var headRequest = false
     var source: Option[SubSource] = None
 
     /** The request side needs no more attention: no streamed entity, or one that ended. */
@@ -380,6 +383,7 @@ final private[h2native] class Http2ServerStage(
           return
         }
         st.request = request
+        st.headRequest = request.method == HttpMethods.HEAD
         st.requestDone = ev.endStream
         awaiting += st
       }
@@ -555,6 +559,13 @@ final private[h2native] class Http2ServerStage(
         st.trailers = trailer.map(_.headers.toList).getOrElse(Nil)
         st.hasTrailers = trailer.isDefined
         response.entity match {
+          case entity if st.headRequest =>
+            // the headers a GET would get (content-length when known), END_STREAM, and no content
+            val length = entity.contentLengthOption.filter(_ > 0)
+            conn.commands.headers(st.id, headerFields(response, entity.contentType, length), endStream = true)
+            countCommand()
+            if (!entity.isStrict) entity.dataBytes.runWith(Sink.cancelled)(subFusingMaterializer)
+            responseEnded(st)
           case HttpEntity.Strict(ct, data) =>
             val endOnHeaders = data.isEmpty && !st.hasTrailers
             conn.commands.headers(st.id, headerFields(response, ct, Some(data.length.toLong)), endOnHeaders)
