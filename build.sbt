@@ -96,9 +96,9 @@ lazy val h2native = project
       IO.copyFile(nativeLibrary.value, out)
       Seq(out)
     },
-    // JDK 24+ warns when a class path library loads native code (JEP 472). The attribute takes effect in the
-    // manifest of an application's executable jar (java -jar), e.g. one that merges this jar's manifest; elsewhere
-    // the application passes --enable-native-access=ALL-UNNAMED (README, "Using h2native").
+    // JDK 24+ warns when class path code loads a native library (JEP 472). The JDK reads this attribute only from
+    // the jar started with `java -jar`; applications with h2native on the class path pass
+    // --enable-native-access=ALL-UNNAMED or set it in their own manifest (README, "Using h2native").
     Compile / packageBin / packageOptions += Package.ManifestAttributes("Enable-Native-Access" -> "ALL-UNNAMED"),
     // Users get what the jar needs at run time: the POM leaves out test-scoped dependencies.
     pomPostProcess := Packaging.dropTestDependencies,
