@@ -57,8 +57,8 @@ class GrpcQuickstartSpec extends AnyWordSpec with Matchers {
     "pin the same sbt and pekko-grpc plugin as this build" in {
       def pins(build: File, file: String, what: String) =
         read(new File(build, file)).linesIterator.filter(_.contains(what)).toList
-      for ((file, what) <- Seq("project/build.properties" -> "sbt.version", "project/plugins.sbt" -> "pekko-grpc"))
-        pins(sample, file, what) shouldBe pins(root, file, what)
+      val pinned = Seq("project/build.properties" -> "sbt.version", "project/plugins.sbt" -> "pekko-grpc-sbt-plugin")
+      for ((file, what) <- pinned) pins(sample, file, what) shouldBe pins(root, file, what)
     }
 
     "build with its own sbt on the published jar and answer a gRPC call" in {
