@@ -17,6 +17,8 @@ ThisBuild / scalacOptions ++= Seq("-deprecation", "-feature", "-unchecked", "-re
 lazy val lint = Def.setting(if (scalaVersion.value.startsWith("2.")) Seq("-Xlint") else Nil)
 ThisBuild / javacOptions ++= Seq("--release", "17")
 ThisBuild / licenses := Seq("Apache-2.0" -> url("https://www.apache.org/licenses/LICENSE-2.0"))
+// MiMa checks h2native against its releases; nothing is released yet and the other modules never are.
+ThisBuild / mimaFailOnNoPrevious := false
 
 val cargoFmtCheck = taskKey[Unit]("cargo fmt --all --check")
 val cargoClippy = taskKey[Unit]("cargo clippy --workspace --all-targets -- -D warnings")
@@ -24,6 +26,12 @@ val cargoTest = taskKey[Unit]("cargo test --workspace")
 val nativeLibrary = taskKey[File]("builds libh2native with cargo")
 val fuzzSmoke = taskKey[Unit]("a short cargo-fuzz run of every target (scripts/fuzz-smoke.sh)")
 val testPeers = taskKey[Unit]("installs the tests' real peers, pinned (h2spec, h2load/nghttp, ghz, grpcio)")
+val testOnJdk25 = taskKey[Unit]("h2native's JVM tests again on JDK 25 (H2NATIVE_JDK25_HOME), where it is installed")
+
+// A second JDK for h2native's tests: JDK 24+ restricts JNI (JEP 472) and the loader must stay warning-free there.
+lazy val Jdk25 = config("jdk25").extend(Test)
+lazy val jdk25Home =
+  sys.env.get("H2NATIVE_JDK25_HOME").map(file).getOrElse(file("/usr/lib/jvm/temurin-25-jdk-amd64"))
 
 // `./sbt test` runs everything: the root's test sequence below (Rust checks and tests, formatting, the JVM tests
 // on Scala 2.13), then the h2native library's tests again on Scala 3.
@@ -31,7 +39,7 @@ addCommandAlias("test", s";Test/test ;++$Scala3 h2native/test ;++$Scala213")
 
 lazy val root = project
   .in(file("."))
-  .aggregate(h2native, benchGrpc, benchJmh)
+  .aggregate(h2native, benchGrpc, benchJmh, samples)
   .settings(
     name := "h2native-root",
     publish / skip := true,
@@ -51,8 +59,14 @@ lazy val root = project
       cargo(Seq("bash", "scripts/install-tools.sh"), baseDirectory.value, log)
       Seq("ghz", "grpcio").foreach(t => cargo(Seq("bash", "scripts/bench-grpc-tools.sh", t), baseDirectory.value, log))
     },
+    testOnJdk25 := Def.taskDyn {
+      if ((jdk25Home / "bin" / "java").exists) h2native / Jdk25 / test
+      else
+        Def.task(streams.value.log.warn(s"no JDK at $jdk25Home (H2NATIVE_JDK25_HOME): h2native's tests ran on one JDK"))
+    }.value,
     // `./sbt test` runs everything, one after the other, so the runners' summaries stay readable:
-    // the Rust checks and tests, the formatting checks, then the JVM tests.
+    // the Rust checks and tests, the formatting and binary-compatibility checks, then the JVM tests (h2native's
+    // twice: on the build's JDK and on JDK 25), and last the sample built on the published jar.
     test / aggregate := false,
     Test / test := Def
       .sequential(
@@ -64,16 +78,21 @@ lazy val root = project
         h2native / scalafmtCheckAll,
         benchGrpc / scalafmtCheckAll,
         benchJmh / scalafmtCheckAll,
+        samples / scalafmtCheckAll,
+        h2native / mimaReportBinaryIssues,
         testPeers,
         h2native / Test / test,
+        testOnJdk25,
         benchGrpc / Test / test,
-        benchJmh / Test / test
+        benchJmh / Test / test,
+        samples / Test / test
       )
       .value
   )
 
 lazy val h2native = project
   .in(file("jvm"))
+  .configs(Jdk25)
   .settings(
     name := "h2native",
     crossScalaVersions := Seq(Scala213, Scala3),
@@ -90,10 +109,28 @@ lazy val h2native = project
       IO.copyFile(nativeLibrary.value, out)
       Seq(out)
     },
-    // Tests load the native library: give them their own JVM.
+    // JDK 24+ warns when class path code loads a native library (JEP 472). The JDK reads this attribute only from
+    // the jar started with `java -jar`; applications with h2native on the class path pass
+    // --enable-native-access=ALL-UNNAMED or set it in their own manifest (README, "Using h2native").
+    Compile / packageBin / packageOptions += Package.ManifestAttributes("Enable-Native-Access" -> "ALL-UNNAMED"),
+    // Users get what the jar needs at run time: the POM leaves out test-scoped dependencies.
+    pomPostProcess := Packaging.dropTestDependencies,
+    // No release yet, so no baseline (MiMa says "mimaPreviousArtifacts is empty, not analyzing"); after the first
+    // one: Set(organization.value %% name.value % "<last release>"). Exclusions: mima-filters/<version>.backwards.excludes
+    mimaPreviousArtifacts := Set.empty,
+    mimaFiltersDirectory := (ThisBuild / baseDirectory).value / "mima-filters",
+    // Tests load the native library: give them their own JVM. Its classes come from directories, not the jar, so
+    // the manifest attribute does not apply: the option keeps JDK 24+ from warning (JDK 17 accepts it too).
     Test / fork := true,
-    Test / javaOptions ++= Seq("-Xmx1g"),
-    Test / testOptions += Tests.Argument(TestFrameworks.ScalaTest, "-oD")
+    Test / javaOptions ++= Seq("-Xmx1g", "--enable-native-access=ALL-UNNAMED"),
+    Test / testOptions += Tests.Argument(TestFrameworks.ScalaTest, "-oD"),
+    // Another JDK for one run: H2NATIVE_TEST_JAVA_HOME=/usr/lib/jvm/... ./sbt h2native/test
+    Test / javaHome := sys.env.get("H2NATIVE_TEST_JAVA_HOME").map(file),
+    // h2native/Jdk25/test: the same tests on JDK 25 (testOnJdk25 runs it in `./sbt test` when that JDK is there).
+    inConfig(Jdk25)(Defaults.testTasks),
+    // (forkOptions, not javaHome: the test tasks in Jdk25 take Test's fork options unless given their own)
+    Jdk25 / forkOptions := (Test / forkOptions).value.withJavaHome(Some(jdk25Home)),
+    Jdk25 / testOptions += Tests.Argument(TestFrameworks.ScalaTest, "-oD")
   )
 
 val GrpcJavaVersion = "1.67.1" // the grpc-java that pekko-grpc-runtime 1.1.1 brings: one grpc-java in the JVM
@@ -196,4 +233,27 @@ lazy val benchJmh = Project("bench-jmh", file("bench-jmh"))
     ),
     Test / fork := true,
     Test / testOptions += Tests.Argument(TestFrameworks.ScalaTest, "-oD")
+  )
+
+// samples/grpc-quickstart is a separate sbt build, as a user would write it, on the published h2native jar.
+// This module's test publishes h2native locally, runs the sample with its own sbt (through ./sbt, with the same
+// caches), and checks the published jar and POM. Not published.
+lazy val samples = project
+  .in(file("samples"))
+  .settings(
+    name := "h2native-samples",
+    publish / skip := true,
+    libraryDependencies += "org.scalatest" %% "scalatest" % ScalaTestVersion % Test,
+    Test / fork := true,
+    Test / javaOptions ++= Seq(
+      s"-Dh2native.root=${(ThisBuild / baseDirectory).value}",
+      s"-Dh2native.version=${(h2native / version).value}",
+      s"-Dh2native.artifact=${(h2native / projectID).value.name}_${scalaBinaryVersion.value}",
+      s"-Dh2native.ivy.local=${Packaging.ivyLocal(ivyPaths.value.ivyHome)}",
+      s"-Dh2native.native.entry=native/$platform/$libraryFileName"
+    ),
+    Test / testOptions += Tests.Argument(TestFrameworks.ScalaTest, "-oD"),
+    // The sample resolves h2native from the local ivy repository, so that comes first (testOnly too).
+    Test / test := (Test / test).dependsOn(h2native / publishLocal).value,
+    Test / testOnly := (Test / testOnly).dependsOn(h2native / publishLocal).evaluated
   )

@@ -6,7 +6,11 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-sbt_version=$(sed -n 's/^sbt\.version *= *//p' "$root/project/build.properties")
+# sbt loads the build in the working directory (e.g. samples/grpc-quickstart): fetch the launcher for that
+# build's sbt version, or for this repository's where the working directory has no project/build.properties.
+props=$PWD/project/build.properties
+[[ -f "$props" ]] || props=$root/project/build.properties
+sbt_version=$(sed -n 's/^sbt\.version *= *//p' "$props")
 cache=${H2NATIVE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/h2native}
 mkdir -p "$cache"
 

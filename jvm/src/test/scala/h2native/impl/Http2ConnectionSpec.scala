@@ -313,7 +313,8 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
       NativeBindings.liveConnections() shouldBe >=(base + 1)
       val deadline = System.nanoTime() + 20000000000L
       while (NativeBindings.liveConnections() > base && System.nanoTime() < deadline) { System.gc(); Thread.sleep(20) }
-      NativeBindings.liveConnections() shouldBe base
+      // <=: `base` may count a connection an earlier test dropped, which the same collections free too
+      NativeBindings.liveConnections() should be <= base
     }
 
     "reject concurrent calls on one connection without crashing" in {
