@@ -4,6 +4,8 @@
 //! boundary, catches panics (a panic unwinding across `extern` would abort the JVM) and turns
 //! errors into Java exceptions or C error codes.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 pub mod alloc;
 pub mod c_abi;
 pub mod jni;
