@@ -27,8 +27,8 @@ class SettingsReferenceSpec extends AnyWordSpec with Matchers {
       if (line.endsWith("{")) { path = line.dropRight(1).trim :: path; None }
       else if (line == "}") { path = path.tail; None }
       else {
-        val Array(k, v) = line.split("=", 2).map(_.trim)
-        Some((path.reverse :+ k).mkString(".") -> v)
+        val eq = line.indexOf('=')
+        Some((path.reverse :+ line.take(eq).trim).mkString(".") -> line.drop(eq + 1).trim)
       }
     }
   }
