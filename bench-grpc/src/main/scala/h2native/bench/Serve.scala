@@ -19,6 +19,12 @@ object Serve {
   /** Set by the driver: the server exits when its stdin (a pipe from the driver) closes, so none outlives it. */
   val ExitWithParentEnv = "H2NATIVE_BENCH_EXIT_ON_STDIN_EOF"
 
+  /**
+   * Set by scripts/soak.sh: every this many milliseconds the server prints `stats: heap_after_gc_mb=...
+   * native_connections=... native_memory_mb=...` (a System.gc() first, so the heap figure is what stays live).
+   */
+  val StatsEveryEnv = "H2NATIVE_BENCH_STATS_EVERY_MS"
+
   def run(backend: Backend, host: String, port: Int): Unit = {
     if (sys.env.contains(ExitWithParentEnv)) exitWhenStdinCloses()
     Backend.notBuilt(backend).foreach { why =>
@@ -50,6 +56,26 @@ object Serve {
           sys.exit(1)
       }
     listening(host, binding.localAddress.getPort)
+    sys.env.get(StatsEveryEnv).map(_.toLong).foreach(every => printStats(every, native = binder eq PekkoBinders.h2native.get))
+  }
+
+  private def printStats(everyMs: Long, native: Boolean): Unit = {
+    val t = new Thread(
+      () =>
+        while (true) {
+          Thread.sleep(everyMs)
+          System.gc()
+          val heap = java.lang.management.ManagementFactory.getMemoryMXBean.getHeapMemoryUsage.getUsed
+          val (conns, mem) =
+            if (native) (h2native.impl.NativeBindings.liveConnections(), h2native.impl.NativeBindings.allocatedBytes())
+            else (0L, 0L)
+          println(f"stats: heap_after_gc_mb=${heap / 1048576.0}%.1f native_connections=$conns native_memory_mb=${mem / 1048576.0}%.2f")
+          System.out.flush()
+        },
+      "soak-stats"
+    )
+    t.setDaemon(true)
+    t.start()
   }
 
   private def exitWhenStdinCloses(): Unit = {
