@@ -56,7 +56,10 @@ object Serve {
           sys.exit(1)
       }
     listening(host, binding.localAddress.getPort)
-    sys.env.get(StatsEveryEnv).map(_.toLong).foreach(every => printStats(every, native = binder eq PekkoBinders.h2native.get))
+    sys.env
+      .get(StatsEveryEnv)
+      .map(_.toLong)
+      .foreach(every => printStats(every, native = binder eq PekkoBinders.h2native.get))
   }
 
   private def printStats(everyMs: Long, native: Boolean): Unit = {
@@ -69,7 +72,9 @@ object Serve {
           val (conns, mem) =
             if (native) (h2native.impl.NativeBindings.liveConnections(), h2native.impl.NativeBindings.allocatedBytes())
             else (0L, 0L)
-          println(f"stats: heap_after_gc_mb=${heap / 1048576.0}%.1f native_connections=$conns native_memory_mb=${mem / 1048576.0}%.2f")
+          println(
+            f"stats: heap_after_gc_mb=${heap / 1048576.0}%.1f native_connections=$conns native_memory_mb=${mem / 1048576.0}%.2f"
+          )
           System.out.flush()
         },
       "soak-stats"
