@@ -23,6 +23,21 @@ if command -v flock >/dev/null; then
   flock 9
 fi
 
+# A venv with the pinned requirements file REQ at VENV, remade when the file changes; prints its python.
+venv_python() { # req venv what purpose
+  local req=$1 venv=$2 want
+  want=$(sha1sum "$req" | cut -c1-40)
+  if [[ ! -x "$venv/bin/python" || "$(cat "$venv/.requirements.sha1" 2>/dev/null)" != "$want" ]]; then
+    command -v python3 >/dev/null || { echo "bench-grpc-tools: python3 is needed for $4" >&2; exit 1; }
+    echo "bench-grpc-tools: installing $3 into $venv (once)" >&2
+    rm -rf "$venv"
+    python3 -m venv "$venv" >&2
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --only-binary=:all: -r "$req" >&2
+    echo "$want" > "$venv/.requirements.sha1"
+  fi
+  echo "$venv/bin/python"
+}
+
 case "${1:-}" in
   ghz)
     bin="$cache/bin/ghz-$GHZ_VERSION"
@@ -37,33 +52,12 @@ case "${1:-}" in
     echo "$bin"
     ;;
   grpcio)
-    req="$root/scripts/grpcio-requirements.txt"
-    venv="$cache/venv-grpcio"
-    want=$(sha1sum "$req" | cut -c1-40)
-    if [[ ! -x "$venv/bin/python" || "$(cat "$venv/.requirements.sha1" 2>/dev/null)" != "$want" ]]; then
-      command -v python3 >/dev/null || { echo "bench-grpc-tools: python3 is needed for the grpcio tests" >&2; exit 1; }
-      echo "bench-grpc-tools: installing grpcio into $venv (once)" >&2
-      rm -rf "$venv"
-      python3 -m venv "$venv" >&2
-      "$venv/bin/pip" install --quiet --disable-pip-version-check --only-binary=:all: -r "$req" >&2
-      echo "$want" > "$venv/.requirements.sha1"
-    fi
-    echo "$venv/bin/python"
+    venv_python "$root/scripts/grpcio-requirements.txt" "$cache/venv-grpcio" "grpcio" "the grpcio tests"
     ;;
   python)
     req="$root/scripts/bench-grpc-requirements.txt"
     grep -q "^matplotlib==$MATPLOTLIB_VERSION\$" "$req" || { echo "bench-grpc-tools: $req does not pin matplotlib==$MATPLOTLIB_VERSION" >&2; exit 1; }
-    venv="$cache/venv-bench-grpc"
-    want=$(sha1sum "$req" | cut -c1-40)
-    if [[ ! -x "$venv/bin/python" || "$(cat "$venv/.requirements.sha1" 2>/dev/null)" != "$want" ]]; then
-      command -v python3 >/dev/null || { echo "bench-grpc-tools: python3 is needed for the chart" >&2; exit 1; }
-      echo "bench-grpc-tools: installing matplotlib $MATPLOTLIB_VERSION into $venv (once)" >&2
-      rm -rf "$venv"
-      python3 -m venv "$venv" >&2
-      "$venv/bin/pip" install --quiet --disable-pip-version-check --only-binary=:all: -r "$req" >&2
-      echo "$want" > "$venv/.requirements.sha1"
-    fi
-    echo "$venv/bin/python"
+    venv_python "$req" "$cache/venv-bench-grpc" "matplotlib $MATPLOTLIB_VERSION" "the chart"
     ;;
   *)
     echo "usage: $0 ghz|python|grpcio" >&2
