@@ -63,13 +63,19 @@ final class H2nativeCodec {
     }
   }
 
-  /** Feeds the next request; every 64 requests, one batch returns their flow-control credit and resets them. */
-  def inbound(): Int = {
+  /** Feeds `bytes` as the next stream's request (one native call) and reads its events; returns the stream id. */
+  private def feedNext(bytes: Array[Byte], keep: Boolean): Int = {
     val id = nextId
     nextId += 2
-    setStreamId(input, warmBlock.length, id)
-    conn.feed(ByteString.fromArrayUnsafe(input))
-    readRequest(id, keep = false)
+    setStreamId(bytes, warmBlock.length, id)
+    conn.feed(ByteString.fromArrayUnsafe(bytes))
+    readRequest(id, keep)
+    id
+  }
+
+  /** Feeds the next request; every 64 requests, one batch returns their flow-control credit and resets them. */
+  def inbound(): Int = {
+    val id = feedNext(input, keep = false)
     open += id
     if (open.size == 64) {
       open.foreach(s => conn.commands.consumed(s, message.length).reset(s, 8))
@@ -82,11 +88,7 @@ final class H2nativeCodec {
 
   /** A whole unary exchange: the request in, then response headers, message and trailers out as one ByteString. */
   def exchange(): ByteString = {
-    val id = nextId
-    nextId += 2
-    setStreamId(exchangeBytes, warmBlock.length, id)
-    conn.feed(ByteString.fromArrayUnsafe(exchangeBytes))
-    readRequest(id, keep = false)
+    val id = feedNext(exchangeBytes, keep = false)
     conn.commands
       .consumed(id, message.length)
       .headers(id, responseHeaders, endStream = false)
@@ -99,11 +101,7 @@ final class H2nativeCodec {
   def fields: List[(String, String)] = { inboundKeeping(); lastFields }
 
   private def inboundKeeping(): Unit = {
-    val id = nextId
-    nextId += 2
-    setStreamId(input, warmBlock.length, id)
-    conn.feed(ByteString.fromArrayUnsafe(input))
-    readRequest(id, keep = true)
+    val id = feedNext(input, keep = true)
     conn.commands.consumed(id, message.length).reset(id, 8).submit()
     conn.takeOutput(payloads)
   }
