@@ -62,11 +62,18 @@ mod tests {
 
     #[test]
     fn counts_what_is_held() {
+        // The counter is global and the other unit tests run on parallel threads, allocating
+        // and freeing as they go; a block far larger than anything they hold keeps the check
+        // exact in what it proves without racing them. The pages are never touched, so the
+        // reservation costs address space only.
+        const BIG: usize = 512 << 20;
+        const NOISE: usize = 64 << 20;
         let before = allocated_bytes();
-        let v: Vec<u8> = Vec::with_capacity(1 << 20);
-        assert!(allocated_bytes() >= before + (1 << 20));
+        let v: Vec<u8> = Vec::with_capacity(BIG);
+        let held = allocated_bytes();
+        assert!(held + NOISE >= before + BIG, "{before} -> {held}");
         drop(v);
-        // other test threads allocate too: only check that our megabyte went away
-        assert!(allocated_bytes() < before + (1 << 20));
+        let after = allocated_bytes();
+        assert!(after < before + NOISE, "{before} -> {after}");
     }
 }
