@@ -184,6 +184,41 @@ fn rapid_reset() {
 }
 
 #[test]
+fn rapid_reset_allows_exactly_the_limit() {
+    let mut p = Peer::new();
+    let mut c = server(&mut p);
+    for i in 0..200u32 {
+        p.headers(2 * i + 1, REQ, false).rst(2 * i + 1, ErrorCode::Cancel);
+    }
+    feed(&mut c, &mut p);
+    assert!(!has_limit(&take_events(&mut c), Limit::ResetsReceived));
+    assert!(!c.is_closed());
+    p.headers(401, REQ, false).rst(401, ErrorCode::Cancel);
+    feed(&mut c, &mut p);
+    assert_calm(&mut c, Limit::ResetsReceived);
+}
+
+#[test]
+fn resets_of_answered_streams_are_not_counted() {
+    // A client cancelling streams whose response has started (it read what it needed) is not
+    // an attack: a thousand of them in one window leave the connection open.
+    let mut p = Peer::new();
+    let mut c = server(&mut p);
+    for i in 0..1000u32 {
+        let id = 2 * i + 1;
+        p.headers(id, REQ, false);
+        feed(&mut c, &mut p);
+        c.send_headers(id, [(&b":status"[..], &b"200"[..], false)], false).unwrap();
+        p.rst(id, ErrorCode::Cancel);
+        feed(&mut c, &mut p);
+        c.clear_output();
+    }
+    assert!(!has_limit(&take_events(&mut c), Limit::ResetsReceived));
+    assert!(!c.is_closed());
+    assert_eq!(c.active_streams(), 0);
+}
+
+#[test]
 fn made_you_reset() {
     // Each WINDOW_UPDATE of 0 provokes a RST_STREAM; the 201st in a window ends it.
     let mut p = Peer::new();

@@ -35,4 +35,31 @@ mod tests {
         assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
         assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
     }
+
+    /// Runs every other unit test of this crate (the C ABI with its garbage handles, double
+    /// frees and contained panics; the session's block overflow; the allocator) again, in a
+    /// child process under valgrind: the unsafe code must be clean, not merely pass.
+    /// A missing valgrind fails the test (`apt-get install valgrind`); it never skips.
+    #[test]
+    fn unit_tests_are_clean_under_valgrind() {
+        use std::process::Command;
+        const CHILD: &str = "H2NATIVE_UNDER_VALGRIND";
+        if std::env::var_os(CHILD).is_some() {
+            return; // the child run: this test itself has nothing to check
+        }
+        let exe = std::env::current_exe().expect("current_exe");
+        let o = Command::new("valgrind")
+            .args(["--error-exitcode=1", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect"])
+            .arg(&exe)
+            .args(["--test-threads=1", "--skip", "unit_tests_are_clean_under_valgrind"])
+            .env(CHILD, "1")
+            .env("RUST_BACKTRACE", "0")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run valgrind ({e}): apt-get install valgrind"));
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "valgrind or a test failed\n--- stdout\n{stdout}--- stderr\n{stderr}");
+        assert!(stdout.contains("test result: ok."), "{stdout}");
+        assert!(stderr.contains("ERROR SUMMARY: 0 errors"), "{stderr}");
+    }
 }

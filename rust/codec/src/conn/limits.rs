@@ -59,8 +59,11 @@ pub struct Config {
     /// the output yet: a peer that sends and never reads (or floods) cannot grow our output
     /// without bound. 1,000, nghttp2's NGHTTP2_DEFAULT_MAX_OBQ_FLOOD_ITEM (Netty: 10,000).
     pub max_queued_control_replies: u32,
-    /// RST_STREAM frames received per window (Rapid Reset, CVE-2023-44487). 200 per 30 s,
+    /// RST_STREAM frames received per window (Rapid Reset, CVE-2023-44487) for streams we had
+    /// not started to answer; resets after our response headers are not counted. 200 per 30 s,
     /// Netty's `decoderEnforceMaxRstFramesPerWindow` (h2 bounds pending-accept resets at 20).
+    /// As in Netty, this many are allowed: the next one in the window gets
+    /// GOAWAY(ENHANCE_YOUR_CALM). The same holds for every "per window" and queue limit here.
     pub max_resets_received_per_window: u32,
     /// RST_STREAM frames the peer provokes us to send (stream errors and refusals) per window
     /// (MadeYouReset, CVE-2025-8671). 200 per 30 s like Netty's encoder limit (h2: 1,024 for the

@@ -385,8 +385,14 @@ impl Connection {
         if self.is_idle(id) {
             return conn_err(ErrorCode::ProtocolError, "RST_STREAM on idle stream");
         }
+        // Rapid Reset costs the server the work it started for a request nobody waits for. A
+        // reset of a stream whose response is already under way (a client cancelling a stream
+        // it has read enough of) is an honest end of the exchange and costs nothing further.
+        let answered = self.streams.get(id).is_some_and(|s| s.headers_sent);
         let c = &self.cfg;
-        if self.resets_received.hit(self.now, c.limit_window_ms, c.max_resets_received_per_window) {
+        if !answered
+            && self.resets_received.hit(self.now, c.limit_window_ms, c.max_resets_received_per_window)
+        {
             self.limit(Limit::ResetsReceived, id);
             return conn_err(ErrorCode::EnhanceYourCalm, "too many RST_STREAM frames");
         }

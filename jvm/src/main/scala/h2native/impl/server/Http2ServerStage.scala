@@ -50,6 +50,7 @@ private[h2native] object Http2ServerStage {
   final private val SmallBufferSize = 4 * 1024
 
   private case object SettingsTimer
+  private case object PrefaceTimer
 
   final val NoError = 0x0
   final val InternalError = 0x2
@@ -231,6 +232,9 @@ final private[h2native] class Http2ServerStage(
         metrics.connectionsActive.increment()
         // Our SETTINGS go out with the first reply, after the client's first bytes (RFC 9113 3.4 allows
         // both): an HTTP/1.x client then reads a plain HTTP/1.1 refusal, not a binary frame.
+        // A peer that sends nothing at all is closed after the settings timeout, not held until the idle timeout.
+        val t = settings.http2.settingsTimeout
+        if (t > Duration.Zero) scheduleOnce(PrefaceTimer, t)
         pull(in)
       }
 
@@ -269,7 +273,12 @@ final private[h2native] class Http2ServerStage(
       private[this] var settingsTimerStarted = false
 
       override protected def onTimer(timerKey: Any): Unit =
-        if (timerKey == SettingsTimer && !conn.isClosed) {
+        if (timerKey == PrefaceTimer) {
+          if (!settingsTimerStarted) {
+            log.debug("h2native: {} sent nothing within the settings timeout; closing", remoteText)
+            completeStage()
+          }
+        } else if (timerKey == SettingsTimer && !conn.isClosed) {
           conn.feed(ByteString.empty) // no new octets: the engine looks at the clock (GOAWAY(SETTINGS_TIMEOUT) if due)
           readEvents()
           submit()
