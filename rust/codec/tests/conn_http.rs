@@ -52,6 +52,30 @@ fn field_rules() {
 }
 
 #[test]
+fn an_invalid_indexed_field_stays_invalid() {
+    // The first request inserts "x-bad: a b " into the dynamic table; the next ones reference
+    // it by index. Valid entries are remembered so they are not scanned again: an invalid one
+    // must never be, whichever way it arrives.
+    let mut p = Peer::new();
+    let mut c = server(&mut p);
+    let bad = with(&[("x-bad", "a b ")]);
+    for id in [1, 3, 5] {
+        p.headers(id, &bad, true);
+        feed(&mut c, &mut p);
+        assert_rst(&mut c, id, ErrorCode::ProtocolError);
+    }
+    // A valid indexed field, seen a second time, still passes.
+    let good = with(&[("x-good", "a b")]);
+    for id in [7, 9] {
+        p.headers(id, &good, true);
+        feed(&mut c, &mut p);
+        assert!(take_events(&mut c)
+            .iter()
+            .any(|e| matches!(e, Event::Headers { stream_id, .. } if *stream_id == id)));
+    }
+}
+
+#[test]
 fn connect_needs_only_authority() {
     let mut p = Peer::new();
     let mut c = server(&mut p);

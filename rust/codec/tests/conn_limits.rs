@@ -150,6 +150,8 @@ fn queued_control_replies_when_the_caller_does_not_drain() {
         p.ping(false, [3; 8]);
     }
     feed(&mut c, &mut p);
+    let acks = split_frames(c.output()).iter().filter(|f| f.kind == kind::PING).count();
+    assert_eq!(acks, 1000, "exactly the limit is answered, then GOAWAY");
     assert_calm(&mut c, Limit::QueuedControlReplies);
     // Output bounded: 1000 acks of 17 octets and the GOAWAY.
     assert!(c.buffer_capacities()[1] < 64 * 1024);
@@ -227,6 +229,8 @@ fn made_you_reset() {
         p.headers(2 * i + 1, REQ, false).raw(kind::WINDOW_UPDATE, 0, 2 * i + 1, &[0; 4]);
     }
     feed(&mut c, &mut p);
+    let resets = split_frames(c.output()).iter().filter(|f| f.kind == kind::RST_STREAM).count();
+    assert_eq!(resets, 200, "exactly the limit is sent, then GOAWAY");
     assert_calm(&mut c, Limit::ResetsSent);
 }
 

@@ -2,6 +2,7 @@
 //! A violation makes the message malformed: a stream error of type PROTOCOL_ERROR (§8.1.1).
 
 use super::stream::NO_CONTENT_LENGTH;
+use crate::hpack::{DecodedHeaders, FieldSource};
 
 /// What the state machine needs to remember from a valid block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +22,11 @@ fn check_field(name: &[u8], value: &[u8]) -> Result<(), Malformed> {
     if name.is_empty() {
         return Err("empty field name");
     }
-    if name.iter().any(|&c| c <= 0x20 || c >= 0x7f || c == b':' || c.is_ascii_uppercase()) {
+    // No early exit: the loop compiles to a branch-free scan the common (valid) case runs through.
+    if name
+        .iter()
+        .fold(false, |bad, &c| bad | (c <= 0x20) | (c >= 0x7f) | (c == b':') | c.is_ascii_uppercase())
+    {
         return Err("invalid character in field name");
     }
     check_value(value)
@@ -29,7 +34,7 @@ fn check_field(name: &[u8], value: &[u8]) -> Result<(), Malformed> {
 
 #[inline]
 fn check_value(value: &[u8]) -> Result<(), Malformed> {
-    if value.iter().any(|&c| c == 0 || c == b'\r' || c == b'\n') {
+    if value.iter().fold(false, |bad, &c| bad | (c == 0) | (c == b'\r') | (c == b'\n')) {
         return Err("invalid character in field value");
     }
     if let (Some(&a), Some(&b)) = (value.first(), value.last()) {
@@ -40,10 +45,50 @@ fn check_value(value: &[u8]) -> Result<(), Malformed> {
     Ok(())
 }
 
+/// Fields whose octets are known to pass §8.2.1 without looking at them again: every static
+/// table entry, and the dynamic table entries (by their never-reused id) that passed in an
+/// earlier block. An entry's octets never change, so neither does its verdict; a warm gRPC
+/// connection, whose headers are nearly all indexed, checks only what is new. Direct-mapped:
+/// a collision just means checking again.
+#[derive(Debug)]
+pub struct KnownValid {
+    ids: [u64; KNOWN_VALID_SLOTS],
+}
+
+const KNOWN_VALID_SLOTS: usize = 64;
+
+impl Default for KnownValid {
+    fn default() -> Self {
+        KnownValid { ids: [u64::MAX; KNOWN_VALID_SLOTS] }
+    }
+}
+
+impl KnownValid {
+    #[inline]
+    pub fn knows(&self, source: FieldSource) -> bool {
+        match source {
+            FieldSource::Static(_) => true,
+            FieldSource::Dynamic(id) => self.ids[id as usize % KNOWN_VALID_SLOTS] == id,
+            _ => false,
+        }
+    }
+
+    /// Records the dynamic entries of a block that passed its checks.
+    pub fn learn(&mut self, block: &DecodedHeaders) {
+        for f in block.fields() {
+            if let FieldSource::Dynamic(id) | FieldSource::Inserted(id) = f.source {
+                self.ids[id as usize % KNOWN_VALID_SLOTS] = id;
+            }
+        }
+    }
+}
+
 /// §8.2.2: connection-specific fields; `te` may only say "trailers".
 #[inline]
-fn check_regular(name: &[u8], value: &[u8], content_length: &mut u64) -> Result<(), Malformed> {
-    check_field(name, value)?;
+fn check_regular(name: &[u8], value: &[u8], known: bool, content_length: &mut u64) -> Result<(), Malformed> {
+    if !known {
+        check_field(name, value)?;
+    }
     match name {
         b"connection" | b"proxy-connection" | b"keep-alive" | b"transfer-encoding" | b"upgrade" => {
             Err("connection-specific header field")
@@ -70,13 +115,13 @@ fn parse_content_length(v: &[u8]) -> Option<u64> {
 
 /// §8.3.1 request header block. `connect_protocol`: we allow RFC 8441 `:protocol`.
 pub fn check_request<'a>(
-    fields: impl Iterator<Item = (&'a [u8], &'a [u8])>,
+    fields: impl Iterator<Item = (&'a [u8], &'a [u8], bool)>,
     connect_protocol: bool,
 ) -> Result<Message, Malformed> {
     let (mut method, mut scheme, mut authority, mut path, mut protocol) = (None, false, false, None, false);
     let mut regular = false;
     let mut content_length = NO_CONTENT_LENGTH;
-    for (name, value) in fields {
+    for (name, value, known) in fields {
         if name.first() == Some(&b':') {
             if regular {
                 return Err("pseudo-header field after regular field");
@@ -92,10 +137,12 @@ pub fn check_request<'a>(
             if seen {
                 return Err("duplicated pseudo-header field");
             }
-            check_value(value)?;
+            if !known {
+                check_value(value)?;
+            }
         } else {
             regular = true;
-            check_regular(name, value, &mut content_length)?;
+            check_regular(name, value, known, &mut content_length)?;
         }
     }
     let method = method.ok_or("missing :method")?;
@@ -124,11 +171,13 @@ pub fn check_request<'a>(
 }
 
 /// §8.3.2 response header block.
-pub fn check_response<'a>(fields: impl Iterator<Item = (&'a [u8], &'a [u8])>) -> Result<Message, Malformed> {
+pub fn check_response<'a>(
+    fields: impl Iterator<Item = (&'a [u8], &'a [u8], bool)>,
+) -> Result<Message, Malformed> {
     let mut status = None;
     let mut regular = false;
     let mut content_length = NO_CONTENT_LENGTH;
-    for (name, value) in fields {
+    for (name, value, known) in fields {
         if name.first() == Some(&b':') {
             if regular {
                 return Err("pseudo-header field after regular field");
@@ -142,7 +191,7 @@ pub fn check_response<'a>(fields: impl Iterator<Item = (&'a [u8], &'a [u8])>) ->
             status = Some(parse_status(value).ok_or("invalid :status")?);
         } else {
             regular = true;
-            check_regular(name, value, &mut content_length)?;
+            check_regular(name, value, known, &mut content_length)?;
         }
     }
     Ok(Message { content_length, status: status.ok_or("missing :status")? })
@@ -158,13 +207,13 @@ fn parse_status(v: &[u8]) -> Option<u16> {
 }
 
 /// §8.1: trailers carry no pseudo-header fields.
-pub fn check_trailers<'a>(fields: impl Iterator<Item = (&'a [u8], &'a [u8])>) -> Result<(), Malformed> {
+pub fn check_trailers<'a>(fields: impl Iterator<Item = (&'a [u8], &'a [u8], bool)>) -> Result<(), Malformed> {
     let mut ignored = NO_CONTENT_LENGTH;
-    for (name, value) in fields {
+    for (name, value, known) in fields {
         if name.first() == Some(&b':') {
             return Err("pseudo-header field in trailers");
         }
-        check_regular(name, value, &mut ignored)?;
+        check_regular(name, value, known, &mut ignored)?;
     }
     Ok(())
 }
@@ -173,8 +222,24 @@ pub fn check_trailers<'a>(fields: impl Iterator<Item = (&'a [u8], &'a [u8])>) ->
 mod tests {
     use super::*;
 
+    #[test]
+    fn known_valid_knows_static_entries_and_what_it_learned() {
+        let mut k = KnownValid::default();
+        assert!(k.knows(FieldSource::Static(2)));
+        assert!(!k.knows(FieldSource::Dynamic(7)));
+        assert!(!k.knows(FieldSource::Literal));
+        let mut d = DecodedHeaders::new();
+        d.push(b"x-ay", 3, FieldSource::Inserted(7));
+        d.push(b"x-bb", 3, FieldSource::Literal);
+        k.learn(&d);
+        assert!(k.knows(FieldSource::Dynamic(7)));
+        // Same slot, another entry: not known.
+        assert!(!k.knows(FieldSource::Dynamic(7 + KNOWN_VALID_SLOTS as u64)));
+        assert!(!k.knows(FieldSource::DynamicName(7)));
+    }
+
     fn req(f: &[(&'static str, &'static str)]) -> Result<Message, Malformed> {
-        check_request(f.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())), false)
+        check_request(f.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes(), false)), false)
     }
 
     const OK: &[(&str, &str)] =
@@ -212,14 +277,14 @@ mod tests {
     #[test]
     fn response_and_trailers() {
         let r = |f: &[(&'static str, &'static str)]| {
-            check_response(f.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())))
+            check_response(f.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes(), false)))
         };
         assert_eq!(r(&[(":status", "200")]).unwrap().status, 200);
         assert!(r(&[(":status", "20")]).is_err());
         assert!(r(&[]).is_err());
         assert!(r(&[(":status", "200"), (":path", "/")]).is_err());
         let t = |f: &[(&'static str, &'static str)]| {
-            check_trailers(f.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())))
+            check_trailers(f.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes(), false)))
         };
         assert!(t(&[("grpc-status", "0")]).is_ok());
         assert!(t(&[(":status", "200")]).is_err());

@@ -131,6 +131,8 @@ pub struct Connection {
     decoder: hpack::Decoder,
     encoder: hpack::Encoder,
     decoded: hpack::DecodedHeaders,
+    /// Dynamic entries already found valid (§8.2.1), so indexed fields are not scanned again.
+    known_valid: http::KnownValid,
     hpack_limits: hpack::Limits,
     /// HEADERS + CONTINUATION assembly; reused, bounded by `max_header_block_size`.
     block: Vec<u8>,
@@ -193,6 +195,7 @@ impl Connection {
             decoder: hpack::Decoder::new(cfg.header_table_size as usize),
             encoder: hpack::Encoder::new(),
             decoded: hpack::DecodedHeaders::default(),
+            known_valid: http::KnownValid::default(),
             hpack_limits: hpack::Limits {
                 max_header_list_size: cfg.max_header_list_size as usize,
                 max_header_count: cfg.max_header_count as usize,
@@ -452,27 +455,34 @@ impl Connection {
     }
 
     /// §5.4.2: RST_STREAM provoked by the peer. Counted against MadeYouReset.
+    /// The limits are counted before the RST_STREAM is written: the one over a limit is not
+    /// sent, the GOAWAY is.
     fn stream_error(&mut self, id: u32, code: ErrorCode, reason: &'static str) {
-        frame::rst_stream::encode(id, code, &mut self.out);
-        write::error(&mut self.events, ev::STREAM_ERROR, id, code, reason);
-        if !self.close_stream(id, Cause::LocalReset) {
-            self.closed.push(id, Cause::LocalReset);
-        }
         if self.resets_sent.hit(self.now, self.cfg.limit_window_ms, self.cfg.max_resets_sent_per_window) {
             self.limit(Limit::ResetsSent, id);
             self.connection_error(ErrorCode::EnhanceYourCalm, "too many stream errors provoked");
             return;
         }
-        self.queued_reply();
+        if !self.reply_allowed() {
+            return;
+        }
+        frame::rst_stream::encode(id, code, &mut self.out);
+        write::error(&mut self.events, ev::STREAM_ERROR, id, code, reason);
+        if !self.close_stream(id, Cause::LocalReset) {
+            self.closed.push(id, Cause::LocalReset);
+        }
     }
 
-    /// One more ACK or RST_STREAM waits in the output.
-    fn queued_reply(&mut self) {
+    /// Counts one more ACK or RST_STREAM about to wait in the output; over the limit, ends the
+    /// connection instead (GOAWAY) and returns false: the caller writes nothing.
+    fn reply_allowed(&mut self) -> bool {
         self.queued_replies += 1;
         if self.queued_replies > self.cfg.max_queued_control_replies {
             self.limit(Limit::QueuedControlReplies, 0);
             self.connection_error(ErrorCode::EnhanceYourCalm, "too many control frames queued");
+            return false;
         }
+        true
     }
 
     fn limit(&mut self, limit: Limit, stream_id: u32) {

@@ -287,11 +287,13 @@ impl Connection {
             self.limit(l, id);
             flags |= ev_flags::TOO_LARGE;
         } else {
-            let fields = self.decoded.iter().map(|(n, v, _)| (n, v));
+            let known = &self.known_valid;
+            let fields = self.decoded.iter().map(|(n, v, f)| (n, v, known.knows(f.source)));
             let m = match http::check_request(fields, false) {
                 Ok(m) => m,
                 Err(r) => return stream_err(id, ErrorCode::ProtocolError, r),
             };
+            self.known_valid.learn(&self.decoded);
             if end_stream && m.content_length != NO_CONTENT_LENGTH && m.content_length != 0 {
                 return stream_err(id, ErrorCode::ProtocolError, "content-length with no DATA");
             }
@@ -328,7 +330,8 @@ impl Connection {
             return stream_err(id, ErrorCode::ProtocolError, "stream depends on itself");
         }
         let mut flags = if end_stream { ev_flags::END_STREAM } else { 0 };
-        let fields = || self.decoded.iter().map(|(n, v, _)| (n, v));
+        let known = &self.known_valid;
+        let fields = || self.decoded.iter().map(|(n, v, f)| (n, v, known.knows(f.source)));
         if s.headers_received {
             // §8.1: trailers end the stream and carry no pseudo-header fields.
             if !end_stream {
@@ -472,9 +475,10 @@ impl Connection {
                 Setting::Unknown(..) => {}
             }
         }
-        frame::settings::encode_ack(&mut self.out);
-        write::settings(&mut self.events, &self.peer);
-        self.queued_reply();
+        if self.reply_allowed() {
+            frame::settings::encode_ack(&mut self.out);
+            write::settings(&mut self.events, &self.peer);
+        }
         Ok(())
     }
 
@@ -518,8 +522,9 @@ impl Connection {
 
     fn recv_ping(&mut self, p: Ping) -> Result {
         if !p.ack {
-            frame::ping::encode(true, p.payload, &mut self.out);
-            self.queued_reply();
+            if self.reply_allowed() {
+                frame::ping::encode(true, p.payload, &mut self.out);
+            }
             return Ok(());
         }
         if p.payload == GRACEFUL_PING && self.goaway_sent == GoAwaySent::Announced {

@@ -288,39 +288,42 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
 
   private def field(entry: Int): HeaderField = {
     val source = io.get(entry) & 0xff
-    // Offsets in HEADERS events are absolute in the event buffer, which starts at the events region.
-    val base = io.getInt(8)
-    val nOff = base + io.getInt(entry + 4)
-    val nLen = io.getInt(entry + 8)
-    val vOff = base + io.getInt(entry + 12)
-    val vLen = io.getInt(entry + 16)
     val id = io.getLong(entry + 24)
-    def fresh(): HeaderField = { materialized += 1; new HeaderField(string(nOff, nLen), string(vOff, vLen)) }
+    // A cache hit (the warm case: nearly every gRPC header is indexed) needs only the source and the id.
     source match {
       case SourceStatic if id > 0 && id < 62 =>
-        var f = staticFields(id.toInt)
-        if (f eq null) { f = fresh(); staticFields(id.toInt) = f }
-        f
+        val f = staticFields(id.toInt)
+        if (f ne null) f
+        else { val g = fresh(entry); staticFields(id.toInt) = g; g }
       case SourceDynamic =>
-        var f = dynamic(id)
-        if (f eq null) { f = fresh(); storeDynamic(id, f) }
-        f
+        val f = dynamic(id)
+        if (f ne null) f
+        else { val g = fresh(entry); storeDynamic(id, g); g }
       case SourceStaticName if id > 0 && id < 62 =>
         var name = staticNames(id.toInt)
-        if (name eq null) { name = string(nOff, nLen); staticNames(id.toInt) = name }
+        if (name eq null) { name = string(nameOffset(entry), io.getInt(entry + 8)); staticNames(id.toInt) = name }
         materialized += 1
-        new HeaderField(name, string(vOff, vLen))
+        new HeaderField(name, string(valueOffset(entry), io.getInt(entry + 16)))
       case SourceDynamicName =>
         val cached = dynamic(id)
-        val name = if (cached ne null) cached.name else string(nOff, nLen)
+        val name = if (cached ne null) cached.name else string(nameOffset(entry), io.getInt(entry + 8))
         materialized += 1
-        new HeaderField(name, string(vOff, vLen))
+        new HeaderField(name, string(valueOffset(entry), io.getInt(entry + 16)))
       case SourceInserted =>
-        val f = fresh()
+        val f = fresh(entry)
         storeDynamic(id, f)
         f
-      case _ => fresh()
+      case _ => fresh(entry)
     }
+  }
+
+  // Offsets in HEADERS events are absolute in the event buffer, which starts at the events region.
+  private def nameOffset(entry: Int): Int = io.getInt(8) + io.getInt(entry + 4)
+  private def valueOffset(entry: Int): Int = io.getInt(8) + io.getInt(entry + 12)
+
+  private def fresh(entry: Int): HeaderField = {
+    materialized += 1
+    new HeaderField(string(nameOffset(entry), io.getInt(entry + 8)), string(valueOffset(entry), io.getInt(entry + 16)))
   }
 
   // ---------------------------------------------------------------- events
@@ -413,15 +416,28 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
       buf.putInt(start + 4, buf.position() - start)
     }
 
-    private def putLatin1(s: String): Unit = { var i = 0; while (i < s.length) { buf.put(s.charAt(i).toByte); i += 1 } }
+    private[this] var latin1 = new Array[Byte](256)
+
+    /** Header names and values are ISO-8859-1 on the wire: one char, one octet; one bulk put per string. */
+    private def putLatin1(s: String): Unit = {
+      val n = s.length
+      if (n > latin1.length) latin1 = new Array[Byte](math.max(n, latin1.length * 2))
+      var i = 0
+      while (i < n) { latin1(i) = s.charAt(i).toByte; i += 1 }
+      buf.put(latin1, 0, n)
+    }
 
     def headers(streamId: Int, fields: Seq[(String, String)], endStream: Boolean): this.type = {
-      var size = 16 + 8 * fields.size
-      fields.foreach { case (n, v) => size += n.length + v.length }
+      var n = 0
+      var size = 16
+      var it = fields.iterator
+      while (it.hasNext) { val f = it.next(); size += 8 + f._1.length + f._2.length; n += 1 }
       val start = begin(1, if (endStream) EndStream else 0, size)
-      buf.putInt(streamId).putInt(fields.size)
-      fields.foreach { case (n, v) => buf.putInt(n.length).putInt(v.length) }
-      fields.foreach { case (n, v) => putLatin1(n); putLatin1(v) }
+      buf.putInt(streamId).putInt(n)
+      it = fields.iterator
+      while (it.hasNext) { val f = it.next(); buf.putInt(f._1.length).putInt(f._2.length) }
+      it = fields.iterator
+      while (it.hasNext) { val f = it.next(); putLatin1(f._1); putLatin1(f._2) }
       finish(start); this
     }
 
@@ -474,22 +490,29 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
    */
   def takeOutput(payloads: Int => ByteString): ByteString = {
     handle
-    val b = new ByteStringBuilder
-    var prev = 0
-    var i = 0
-    while (i < segCount) {
-      val k = i * 4
-      val pos = segs(k)
-      if (pos > prev) b ++= ByteString.fromArray(outBytes, prev, pos - prev)
-      val p = payloads(segs(k + 1))
-      b ++= p.slice(segs(k + 2), segs(k + 2) + segs(k + 3))
-      prev = pos
-      i += 1
-    }
-    if (outLen > prev) b ++= ByteString.fromArray(outBytes, prev, outLen - prev)
+    // one copy of all control octets (outBytes is reused), sliced around the DATA payloads
+    val octets = java.util.Arrays.copyOf(outBytes, outLen)
+    val result =
+      if (segCount == 0) ByteString.fromArrayUnsafe(octets)
+      else {
+        val b = new ByteStringBuilder
+        var prev = 0
+        var i = 0
+        while (i < segCount) {
+          val k = i * 4
+          val pos = segs(k)
+          if (pos > prev) b ++= ByteString.fromArrayUnsafe(octets, prev, pos - prev)
+          val p = payloads(segs(k + 1))
+          b ++= p.slice(segs(k + 2), segs(k + 2) + segs(k + 3))
+          prev = pos
+          i += 1
+        }
+        if (outLen > prev) b ++= ByteString.fromArrayUnsafe(octets, prev, outLen - prev)
+        b.result()
+      }
     outLen = 0
     segCount = 0
-    b.result()
+    result
   }
 
   /**
