@@ -218,6 +218,19 @@ fn resets_of_answered_streams_are_not_counted() {
     assert!(!has_limit(&take_events(&mut c), Limit::ResetsReceived));
     assert!(!c.is_closed());
     assert_eq!(c.active_streams(), 0);
+
+    // Nor are resets racing a response that completed (both END_STREAMs sent).
+    for i in 1000..1300u32 {
+        let id = 2 * i + 1;
+        p.headers(id, REQ, true);
+        feed(&mut c, &mut p);
+        c.send_headers(id, [(&b":status"[..], &b"200"[..], false)], true).unwrap();
+        p.rst(id, ErrorCode::Cancel);
+        feed(&mut c, &mut p);
+        c.clear_output();
+    }
+    assert!(!has_limit(&take_events(&mut c), Limit::ResetsReceived));
+    assert!(!c.is_closed());
 }
 
 #[test]

@@ -389,9 +389,12 @@ impl Connection {
             return conn_err(ErrorCode::ProtocolError, "RST_STREAM on idle stream");
         }
         // Rapid Reset costs the server the work it started for a request nobody waits for. A
-        // reset of a stream whose response is already under way (a client cancelling a stream
-        // it has read enough of) is an honest end of the exchange and costs nothing further.
-        let answered = self.streams.get(id).is_some_and(|s| s.headers_sent);
+        // reset of a stream whose response is already under way or complete (a client cancelling
+        // a stream it has read enough of) ends an exchange that was served: not counted.
+        let answered = match self.streams.get(id) {
+            Some(s) => s.headers_sent,
+            None => self.closed.get(id) == Some(Cause::EndStream),
+        };
         let c = &self.cfg;
         if !answered
             && self.resets_received.hit(self.now, c.limit_window_ms, c.max_resets_received_per_window)
