@@ -29,8 +29,8 @@ stacks="$out/stacks.collapsed"
 # perf events when the kernel allows them, else the timer (containers often forbid perf_event_open)
 event=cpu
 [[ $(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo 3) -le 2 ]] || event=itimer
-# The agent is loaded (idle) at launch and only started after the warm-up: attaching it to a running
-# JVM instead costs that JVM a wave of recompilation, which would then dominate the profile.
+# The agent is loaded (idle) at launch, with DebugNonSafepoints from the start so that inlined frames
+# are attributed right, and only started after the warm-up.
 for i in "${!cmd[@]}"; do
   if [[ ${cmd[$i]} == */java ]]; then
     cmd=("${cmd[@]:0:$((i + 1))}" "-agentpath:$ap" -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints
@@ -59,7 +59,7 @@ load() { # seconds: ghz on CPU 1 against the server
 warmup=${WARMUP:-40}
 echo "warm-up: $warmup s (JIT compilation is not what we want to see; WARMUP=seconds to change)" >&2
 load "$warmup"
-# the profiler attaches to the warm server for the measured window only
+# the profiler samples the warm server for the measured window only
 pid=$(pgrep -n -f -- "java.*--backend $backend")
 echo "profiling $seconds s (pid $pid, event $event)" >&2
 asprof="$(dirname "$ap")/../bin/asprof"
