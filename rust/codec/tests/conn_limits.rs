@@ -200,35 +200,32 @@ fn rapid_reset_allows_exactly_the_limit() {
     assert_calm(&mut c, Limit::ResetsReceived);
 }
 
+/// Streams `ids`, each answered (and, with `complete`, ended by both sides) and then reset by
+/// the peer.
+fn answer_then_reset(c: &mut Connection, p: &mut Peer, ids: impl Iterator<Item = u32>, complete: bool) {
+    for id in ids {
+        p.headers(id, REQ, complete);
+        feed(c, p);
+        c.send_headers(id, [(&b":status"[..], &b"200"[..], false)], complete).unwrap();
+        p.rst(id, ErrorCode::Cancel);
+        feed(c, p);
+        c.clear_output();
+    }
+}
+
 #[test]
 fn resets_of_answered_streams_are_not_counted() {
     // A client cancelling streams whose response has started (it read what it needed) is not
     // an attack: a thousand of them in one window leave the connection open.
     let mut p = Peer::new();
     let mut c = server(&mut p);
-    for i in 0..1000u32 {
-        let id = 2 * i + 1;
-        p.headers(id, REQ, false);
-        feed(&mut c, &mut p);
-        c.send_headers(id, [(&b":status"[..], &b"200"[..], false)], false).unwrap();
-        p.rst(id, ErrorCode::Cancel);
-        feed(&mut c, &mut p);
-        c.clear_output();
-    }
+    answer_then_reset(&mut c, &mut p, (1..2000).step_by(2), false);
     assert!(!has_limit(&take_events(&mut c), Limit::ResetsReceived));
     assert!(!c.is_closed());
     assert_eq!(c.active_streams(), 0);
 
     // Nor are resets racing a response that completed (both END_STREAMs sent).
-    for i in 1000..1300u32 {
-        let id = 2 * i + 1;
-        p.headers(id, REQ, true);
-        feed(&mut c, &mut p);
-        c.send_headers(id, [(&b":status"[..], &b"200"[..], false)], true).unwrap();
-        p.rst(id, ErrorCode::Cancel);
-        feed(&mut c, &mut p);
-        c.clear_output();
-    }
+    answer_then_reset(&mut c, &mut p, (2001..2600).step_by(2), true);
     assert!(!has_limit(&take_events(&mut c), Limit::ResetsReceived));
     assert!(!c.is_closed());
 }
