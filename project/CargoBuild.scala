@@ -34,8 +34,9 @@ object CargoBuild {
 
   def cargo(cmd: Seq[String], cwd: File, log: Logger): Unit = {
     log.info(s"running: ${cmd.mkString(" ")}")
-    // Inherit stdout/stderr so that the runners' own summary lines reach the console unchanged.
-    val code = Process(cmd, cwd).!
+    // The runners' own summary lines must reach the console whole: stderr is merged into stdout in the
+    // child, so one stream is copied in order (two copied side by side once split a "test result:" line).
+    val code = Process(Seq("bash", "-c", "exec \"$@\" 2>&1", cmd.head) ++ cmd, cwd).!
     if (code != 0) throw new MessageOnlyException(s"'${cmd.mkString(" ")}' failed with exit code $code")
   }
 }
