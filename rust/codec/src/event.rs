@@ -338,7 +338,9 @@ pub fn apply_commands(conn: &mut Connection, cmds: &[u8], results: &mut Vec<u8>)
                 }
                 need(entries_end + total)?;
                 let fields = HeaderFields { rec, entry: 16, data: entries_end, left: count };
-                conn.send_headers(stream_id, fields, end_stream)
+                // The entries and octets determine the list: they key its encoded block.
+                let key = &rec[12..entries_end + total];
+                conn.send_headers_keyed(stream_id, Some(key), fields, end_stream)
             }
             cmd::DATA => {
                 need(24)?;

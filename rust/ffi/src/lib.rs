@@ -8,6 +8,7 @@
 
 pub mod alloc;
 pub mod c_abi;
+pub mod clock;
 pub mod jni;
 pub mod session;
 

@@ -1,10 +1,11 @@
 //! Connection sessions behind `long` handles, and the per-connection "IO block" they write to.
 //!
-//! A [`Session`] owns one codec [`Connection`]. Sessions live in a global registry: a slab of
-//! slots with generation counters behind an `RwLock`. A handle is `(generation << 32) | index`,
-//! never 0; a stale handle (slot reused) or a closed one is simply not found. Each session sits in
-//! its own `Mutex`, taken with `try_lock`: a second thread calling into the same connection at the
-//! same time is refused ([`SessionError::Concurrent`]), never blocked and never let in.
+//! A [`Session`] owns one codec [`Connection`]. Sessions live in a global registry: slots with
+//! generation counters, in chunks that never move, each slot behind its own `Mutex`. A handle is
+//! `(generation << 32) | index`, never 0; a stale handle (slot reused) or a closed one is simply
+//! not found. A call takes its slot with `try_lock` (the only atomic operations on the hot path are
+//! that lock and its release): a second thread calling into the same connection at the same time
+//! is refused ([`SessionError::Concurrent`]), never blocked and never let in.
 //!
 //! After each call the session copies the connection's events, output, segments and command
 //! results into the caller's IO block (layout in `rust/ffi/JNI.md`) and clears its own buffers.
@@ -12,7 +13,7 @@
 //! the caller grows its block and calls [`Session::flush`]; feeding or applying more in between
 //! is refused (events of two inputs would mix, results would be lost).
 
-use std::sync::{Arc, Mutex, RwLock, TryLockError};
+use std::sync::{Mutex, OnceLock, TryLockError};
 
 use h2native_codec::conn::{Config, Connection};
 use h2native_codec::event::{apply_commands, AbiError};
@@ -185,97 +186,128 @@ impl Session {
     }
 }
 
-struct Slot {
+/// Slots per chunk of the registry.
+const CHUNK: usize = 256;
+/// Chunks: at most `CHUNKS * CHUNK` (1,048,576) connections open at once.
+const CHUNKS: usize = 4096;
+
+/// One registry slot. A call locks the slot itself, so the hot path is one `try_lock` and one
+/// unlock: no registry-wide lock and no reference count.
+struct Slot(Mutex<SlotState>);
+
+struct SlotState {
     generation: u32,
-    session: Option<Arc<Mutex<Session>>>,
+    session: Option<Box<Session>>,
 }
 
-#[derive(Default)]
-struct Registry {
-    slots: Vec<Slot>,
+/// Slots live in chunks that are allocated once and never moved or freed, so a slot can be
+/// found from a handle without any lock; only opening and closing take `ALLOCATOR`.
+static SLOTS: [OnceLock<Box<[Slot]>>; CHUNKS] = [const { OnceLock::new() }; CHUNKS];
+
+struct Allocator {
+    /// Slots handed out so far (free ones included).
+    next: usize,
     free: Vec<u32>,
     live: usize,
 }
 
-static REGISTRY: RwLock<Registry> = RwLock::new(Registry { slots: Vec::new(), free: Vec::new(), live: 0 });
+static ALLOCATOR: Mutex<Allocator> = Mutex::new(Allocator { next: 0, free: Vec::new(), live: 0 });
 
 fn split(handle: i64) -> (u32, usize) {
     ((handle as u64 >> 32) as u32, (handle as u64 & 0xffff_ffff) as usize)
 }
 
-fn read_registry() -> std::sync::RwLockReadGuard<'static, Registry> {
-    // The registry is only mutated by short, panic-free code; a poisoned lock still holds a
-    // consistent slab, so recover it instead of failing every connection.
-    REGISTRY.read().unwrap_or_else(|p| p.into_inner())
+fn allocator() -> std::sync::MutexGuard<'static, Allocator> {
+    // Only short, panic-free code holds this lock; a poisoned one still holds consistent data.
+    ALLOCATOR.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn write_registry() -> std::sync::RwLockWriteGuard<'static, Registry> {
-    REGISTRY.write().unwrap_or_else(|p| p.into_inner())
+fn slot(index: usize) -> Option<&'static Slot> {
+    SLOTS.get(index / CHUNK)?.get().map(|chunk| &chunk[index % CHUNK])
 }
 
-/// Registers a session; returns its handle (never 0).
-pub fn insert(session: Session) -> i64 {
-    let mut reg = write_registry();
-    let cell = Some(Arc::new(Mutex::new(session)));
-    reg.live += 1;
-    let index = match reg.free.pop() {
-        Some(i) => {
-            let slot = &mut reg.slots[i as usize];
-            slot.session = cell;
-            i
-        }
-        None => {
-            reg.slots.push(Slot { generation: 1, session: cell });
-            (reg.slots.len() - 1) as u32
-        }
+fn new_chunk() -> Box<[Slot]> {
+    (0..CHUNK).map(|_| Slot(Mutex::new(SlotState { generation: 1, session: None }))).collect()
+}
+
+/// Registers a session; returns its handle (never 0), or `None` when the registry is full.
+pub fn insert(session: Session) -> Option<i64> {
+    let index = {
+        let mut a = allocator();
+        let index = match a.free.pop() {
+            Some(i) => i as usize,
+            None if a.next < CHUNKS * CHUNK => {
+                a.next += 1;
+                a.next - 1
+            }
+            None => return None,
+        };
+        a.live += 1;
+        index
     };
-    let generation = reg.slots[index as usize].generation;
-    ((u64::from(generation) << 32) | u64::from(index)) as i64
+    let slot = SLOTS[index / CHUNK].get_or_init(new_chunk);
+    let slot = &slot[index % CHUNK];
+    // A free slot is unlocked: no call can hold it (its old handle is stale and fails the
+    // generation check before doing anything).
+    let mut state = slot.0.lock().unwrap_or_else(|p| p.into_inner());
+    state.session = Some(Box::new(session));
+    Some(((u64::from(state.generation) << 32) | index as u64) as i64)
 }
 
-/// Removes a session; true if the handle was live. The session is freed now, or when a call
-/// still running on another thread returns.
+/// Removes a session; true if the handle was live. Waits for a call still running on another
+/// thread, then frees the session.
 pub fn remove(handle: i64) -> bool {
     let (generation, index) = split(handle);
-    let mut reg = write_registry();
-    let removed = match reg.slots.get_mut(index) {
-        Some(slot) if slot.generation == generation && slot.session.is_some() => {
-            let session = slot.session.take();
-            // Generation 0 is never handed out, so a handle is never 0.
-            slot.generation = slot.generation.wrapping_add(1).max(1);
-            drop(session);
-            true
+    let Some(slot) = slot(index) else { return false };
+    let session = {
+        let mut state = slot.0.lock().unwrap_or_else(|p| {
+            // A call panicked in this session: it is being closed, the slot is usable again.
+            slot.0.clear_poison();
+            p.into_inner()
+        });
+        if state.generation != generation || state.session.is_none() {
+            return false;
         }
-        _ => false,
+        // Generation 0 is never handed out, so a handle is never 0.
+        state.generation = state.generation.wrapping_add(1).max(1);
+        state.session.take()
     };
-    if removed {
-        reg.live -= 1;
-        reg.free.push(index as u32);
-    }
-    removed
+    drop(session);
+    let mut a = allocator();
+    a.live -= 1;
+    a.free.push(index as u32);
+    true
 }
 
 /// Runs `f` on the session of `handle` with its lock held.
 pub fn with_session<T>(handle: i64, f: impl FnOnce(&mut Session) -> T) -> Result<T, SessionError> {
     let (generation, index) = split(handle);
-    let cell = {
-        let reg = read_registry();
-        match reg.slots.get(index) {
-            Some(Slot { generation: g, session: Some(cell) }) if *g == generation => Arc::clone(cell),
-            _ => return Err(SessionError::Closed),
-        }
-    };
-    let mut session = match cell.try_lock() {
+    let Some(slot) = slot(index) else { return Err(SessionError::Closed) };
+    let mut state = match slot.0.try_lock() {
         Ok(s) => s,
         Err(TryLockError::WouldBlock) => return Err(SessionError::Concurrent),
-        Err(TryLockError::Poisoned(_)) => return Err(SessionError::Failed),
+        Err(TryLockError::Poisoned(p)) => {
+            // Stale handles of a reused slot are still just closed.
+            let state = p.into_inner();
+            return Err(if state.generation == generation && state.session.is_some() {
+                SessionError::Failed
+            } else {
+                SessionError::Closed
+            });
+        }
     };
-    Ok(f(&mut session))
+    if state.generation != generation {
+        return Err(SessionError::Closed);
+    }
+    match state.session.as_deref_mut() {
+        Some(session) => Ok(f(session)),
+        None => Err(SessionError::Closed),
+    }
 }
 
 /// Sessions opened and not yet closed.
 pub fn live_sessions() -> usize {
-    read_registry().live
+    allocator().live
 }
 
 #[cfg(test)]
@@ -295,13 +327,13 @@ mod tests {
 
     #[test]
     fn handles_are_never_zero_and_stale_handles_are_closed() {
-        let h = insert(Session::new(true, Config::default()));
+        let h = insert(Session::new(true, Config::default())).unwrap();
         assert_ne!(h, 0);
         assert!(with_session(h, |_| ()).is_ok());
         assert!(remove(h));
         assert!(!remove(h));
         assert_eq!(with_session(h, |_| ()).unwrap_err(), SessionError::Closed);
-        let h2 = insert(Session::new(true, Config::default()));
+        let h2 = insert(Session::new(true, Config::default())).unwrap();
         assert_ne!(h, h2, "a reused slot gets a new generation");
         assert_eq!(with_session(h, |_| ()).unwrap_err(), SessionError::Closed);
         assert_eq!(with_session(0, |_| ()).unwrap_err(), SessionError::Closed);
@@ -310,7 +342,7 @@ mod tests {
 
     #[test]
     fn nested_call_is_concurrent() {
-        let h = insert(Session::new(true, Config::default()));
+        let h = insert(Session::new(true, Config::default())).unwrap();
         let inner = with_session(h, |_| with_session(h, |_| ()).unwrap_err()).unwrap();
         assert_eq!(inner, SessionError::Concurrent);
         remove(h);

@@ -27,6 +27,7 @@ mod flow;
 mod http;
 pub mod limits;
 mod recv;
+mod repeated;
 mod send;
 mod settings;
 mod store;
@@ -131,6 +132,8 @@ pub struct Connection {
     decoder: hpack::Decoder,
     encoder: hpack::Encoder,
     decoded: hpack::DecodedHeaders,
+    /// The last request block whose fields `decoded` still holds, validated.
+    repeated: repeated::RepeatedBlock,
     /// Dynamic entries already found valid (§8.2.1), so indexed fields are not scanned again.
     known_valid: http::KnownValid,
     hpack_limits: hpack::Limits,
@@ -139,6 +142,8 @@ pub struct Connection {
     pending: Option<PendingBlock>,
     /// HPACK encoder output before framing.
     scratch: Vec<u8>,
+    /// Header lists sent recently and their blocks.
+    sent_blocks: repeated::SentBlocks,
     ids: Vec<u32>,
 
     conn_send: SendWindow,
@@ -195,6 +200,7 @@ impl Connection {
             decoder: hpack::Decoder::new(cfg.header_table_size as usize),
             encoder: hpack::Encoder::new(),
             decoded: hpack::DecodedHeaders::default(),
+            repeated: repeated::RepeatedBlock::default(),
             known_valid: http::KnownValid::default(),
             hpack_limits: hpack::Limits {
                 max_header_list_size: cfg.max_header_list_size as usize,
@@ -203,6 +209,7 @@ impl Connection {
             block: Vec::new(),
             pending: None,
             scratch: Vec::with_capacity(256),
+            sent_blocks: repeated::SentBlocks::default(),
             ids: Vec::with_capacity(n),
             conn_send: SendWindow::new(DEFAULT_WINDOW),
             conn_send_blocked: false,

@@ -24,6 +24,18 @@ fn stream_err(id: u32, code: ErrorCode, reason: &'static str) -> Result {
     Err(H2Error::stream(id, code, reason))
 }
 
+/// The fields of a block that opens a stream.
+#[derive(Clone, Copy)]
+enum Fields<'b> {
+    /// Over a header list limit: none are delivered.
+    TooLarge(Limit),
+    /// In `decoded`, from `block`, still to be checked; `unchanged`: decoding left the HPACK
+    /// decoder as it was.
+    Decoded { block: &'b [u8], unchanged: bool },
+    /// In `decoded` and checked before: the block repeated the last one (conn/repeated.rs).
+    Checked(u64),
+}
+
 /// Where a field block lands.
 enum Target {
     /// A stream the peer opens with this block.
@@ -243,8 +255,22 @@ impl Connection {
         } else {
             Target::Closed
         };
+        if matches!(target, Target::New) {
+            let changes = self.decoder.changes();
+            if let Some(content_length) = self.repeated.content_length_if_same(block, changes) {
+                // `decoded` holds this block's fields, already checked (conn/repeated.rs).
+                return self.open_peer_stream(
+                    id,
+                    end_stream,
+                    self_dependent,
+                    Fields::Checked(content_length),
+                );
+            }
+        }
         // Always decode: the peer's encoder has already updated its dynamic table (§4.3).
+        self.repeated.forget();
         self.decoded.clear();
+        let changes = self.decoder.changes();
         let too_large = match self.decoder.decode(block, &self.hpack_limits, &mut self.decoded) {
             Ok(()) => None,
             Err(DecoderError::HeaderListTooLarge) => Some(Limit::HeaderListSize),
@@ -253,7 +279,15 @@ impl Connection {
         };
         match target {
             Target::Closed => self.closed_stream_frame(id, kind::HEADERS),
-            Target::New => self.open_peer_stream(id, end_stream, self_dependent, too_large),
+            Target::New => {
+                let fields = match too_large {
+                    Some(limit) => Fields::TooLarge(limit),
+                    // Remembered only if decoding changed nothing: the same octets would then
+                    // decode to the same fields.
+                    None => Fields::Decoded { block, unchanged: self.decoder.changes() == changes },
+                };
+                self.open_peer_stream(id, end_stream, self_dependent, fields)
+            }
             Target::Existing(idx) => self.headers_on_stream(idx, id, end_stream, self_dependent, too_large),
         }
     }
@@ -263,7 +297,7 @@ impl Connection {
         id: u32,
         end_stream: bool,
         self_dependent: bool,
-        too_large: Option<Limit>,
+        fields: Fields<'_>,
     ) -> Result {
         if self.role == Role::Client {
             // §8.4: servers open streams only by PUSH_PROMISE, which we disabled.
@@ -281,23 +315,30 @@ impl Connection {
             return stream_err(id, ErrorCode::RefusedStream, "SETTINGS_MAX_CONCURRENT_STREAMS exceeded");
         }
         let mut flags = if end_stream { ev_flags::END_STREAM } else { 0 };
-        let mut content_length = NO_CONTENT_LENGTH;
-        if let Some(l) = too_large {
-            // §10.5.1: the stream opens so the application can answer 431.
-            self.limit(l, id);
-            flags |= ev_flags::TOO_LARGE;
-        } else {
-            let known = &self.known_valid;
-            let fields = self.decoded.iter().map(|(n, v, f)| (n, v, known.knows(f.source)));
-            let m = match http::check_request(fields, false) {
-                Ok(m) => m,
-                Err(r) => return stream_err(id, ErrorCode::ProtocolError, r),
-            };
-            self.known_valid.learn(&self.decoded);
-            if end_stream && m.content_length != NO_CONTENT_LENGTH && m.content_length != 0 {
-                return stream_err(id, ErrorCode::ProtocolError, "content-length with no DATA");
+        let content_length = match fields {
+            Fields::TooLarge(l) => {
+                // §10.5.1: the stream opens so the application can answer 431.
+                self.limit(l, id);
+                flags |= ev_flags::TOO_LARGE;
+                NO_CONTENT_LENGTH
             }
-            content_length = m.content_length;
+            Fields::Checked(content_length) => content_length,
+            Fields::Decoded { block, unchanged } => {
+                let known = &self.known_valid;
+                let fields = self.decoded.iter().map(|(n, v, f)| (n, v, known.knows(f.source)));
+                let m = match http::check_request(fields, false) {
+                    Ok(m) => m,
+                    Err(r) => return stream_err(id, ErrorCode::ProtocolError, r),
+                };
+                self.known_valid.learn(&self.decoded);
+                if unchanged {
+                    self.repeated.remember(block, self.decoder.changes(), m.content_length);
+                }
+                m.content_length
+            }
+        };
+        if end_stream && content_length != NO_CONTENT_LENGTH && content_length != 0 {
+            return stream_err(id, ErrorCode::ProtocolError, "content-length with no DATA");
         }
         let mut s = Stream::new(
             id,
@@ -309,7 +350,8 @@ impl Connection {
         s.remaining_content = content_length;
         self.streams.insert(s);
         self.peer_active += 1;
-        let h = if too_large.is_some() { None } else { Some(&self.decoded) };
+        let too_large = matches!(fields, Fields::TooLarge(_));
+        let h = if too_large { None } else { Some(&self.decoded) };
         write::headers(&mut self.events, id, flags, h);
         Ok(())
     }

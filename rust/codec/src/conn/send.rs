@@ -22,6 +22,22 @@ impl Connection {
     where
         I: IntoIterator<Item = (&'a [u8], &'a [u8], bool)>,
     {
+        self.send_headers_keyed(stream_id, None, fields, end_stream)
+    }
+
+    /// [`send_headers`](Self::send_headers) with `key`: octets that determine `fields` (their
+    /// command record). A list sent before with the same key, at the same encoder state, reuses
+    /// its block (conn/repeated.rs).
+    pub fn send_headers_keyed<'a, I>(
+        &mut self,
+        stream_id: u32,
+        key: Option<&[u8]>,
+        fields: I,
+        end_stream: bool,
+    ) -> Result<u32, SendError>
+    where
+        I: IntoIterator<Item = (&'a [u8], &'a [u8], bool)>,
+    {
         if self.phase == Phase::Closed {
             return Err(SendError::Closed);
         }
@@ -38,21 +54,35 @@ impl Connection {
             }
             idx
         };
-        let (mut informational, mut head) = (false, false);
-        let fields = fields.into_iter().inspect(|&(n, v, _)| match n {
-            b":status" => informational = v.first() == Some(&b'1'),
-            b":method" => head = v == b"HEAD",
-            _ => {}
-        });
-        self.scratch.clear();
-        self.encoder.encode(fields, &mut self.scratch);
+        let changes = self.encoder.changes();
+        let remembered = match key {
+            Some(key) if !self.encoder.update_pending() => self.sent_blocks.find(key, changes),
+            _ => None,
+        };
+        let (informational, head, block) = match remembered {
+            Some(b) => (b.informational, b.head, &b.block),
+            None => {
+                let (mut informational, mut head) = (false, false);
+                let fields = fields.into_iter().inspect(|&(n, v, _)| match n {
+                    b":status" => informational = v.first() == Some(&b'1'),
+                    b":method" => head = v == b"HEAD",
+                    _ => {}
+                });
+                self.scratch.clear();
+                self.encoder.encode(fields, &mut self.scratch);
+                if let (Some(key), true) = (key, self.encoder.changes() == changes) {
+                    self.sent_blocks.remember(key, &self.scratch, changes, informational, head);
+                }
+                (informational, head, &self.scratch)
+            }
+        };
         let s = self.streams.at(idx);
         let id = s.id;
         if !informational {
             s.headers_sent = true;
         }
         s.head_request |= head;
-        frame::headers::encode_block(id, &self.scratch, end_stream, self.peer.max_frame_size, &mut self.out);
+        frame::headers::encode_block(id, block, end_stream, self.peer.max_frame_size, &mut self.out);
         if end_stream {
             self.send_end_stream(idx, id);
         }

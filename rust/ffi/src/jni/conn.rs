@@ -9,6 +9,7 @@ use jni::JNIEnv;
 use h2native_codec::conn::{Config, FRAME_KINDS};
 
 use super::guard::{guarded, Thrown};
+use crate::clock;
 use crate::session::{self, Session, SessionError};
 
 impl From<SessionError> for Thrown {
@@ -125,7 +126,10 @@ pub extern "system" fn open(mut env: JNIEnv, _class: JClass, server: jboolean, c
             n
         };
         let cfg = config_from(&values[..n])?;
-        Ok(session::insert(Session::new(server != JNI_FALSE, cfg)))
+        session::insert(Session::new(server != JNI_FALSE, cfg)).ok_or_else(|| Thrown {
+            class: "java/lang/IllegalStateException",
+            message: "h2native: too many connections open at once (1,048,576)".to_string(),
+        })
     })
 }
 
@@ -156,7 +160,7 @@ pub extern "system" fn feed(
         let input = unsafe { slice("input", in_address, in_len)? };
         // SAFETY: as above; the IO block does not overlap the input.
         let block = unsafe { slice_mut(io_address, io_cap)? };
-        let value = session::with_session(handle, |s| s.feed(now_ms as u64, input, block))??;
+        let value = session::with_session(handle, |s| s.feed(clock::resolve(now_ms), input, block))??;
         Ok(value as jint)
     })
 }
@@ -197,7 +201,7 @@ pub extern "system" fn feed_array(
             // SAFETY: `elements` points at `array_len` bytes, pinned until it drops; the range
             // was checked against `array_len` above.
             let input = unsafe { std::slice::from_raw_parts(elements.as_ptr().add(off) as *const u8, len) };
-            session::with_session(handle, |s| s.feed(now_ms as u64, input, block))
+            session::with_session(handle, |s| s.feed(clock::resolve(now_ms), input, block))
         };
         Ok(outcome?? as jint)
     })
@@ -221,7 +225,7 @@ pub extern "system" fn apply(
         let cmds = unsafe { slice("command", cmd_address, cmd_len)? };
         // SAFETY: the JVM passes its distinct live IO block of `io_capacity` bytes.
         let block = unsafe { slice_mut(io_address, io_cap)? };
-        let value = session::with_session(handle, |s| s.apply(now_ms as u64, cmds, block))??;
+        let value = session::with_session(handle, |s| s.apply(clock::resolve(now_ms), cmds, block))??;
         Ok(value as jint)
     })
 }

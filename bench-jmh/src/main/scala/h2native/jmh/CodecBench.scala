@@ -29,8 +29,8 @@ class CodecBench {
   private var pekko: PekkoHttpCodec = _
 
   @Setup(Level.Trial)
-  def setup(): Unit = {
-    h2native = new H2nativeCodec
+  def setup(bh: Blackhole): Unit = {
+    h2native = new H2nativeCodec(bh)
     netty = new NettyCodec
     pekko = new PekkoHttpCodec
   }

@@ -7,6 +7,8 @@ import java.lang.ref.Cleaner
 import java.nio.{ByteBuffer, ByteOrder}
 import java.nio.charset.StandardCharsets
 
+import scala.annotation.nowarn
+
 import org.apache.pekko.annotation.InternalApi
 import org.apache.pekko.http.scaladsl.model.HttpHeader
 import org.apache.pekko.http.scaladsl.model.headers.RawHeader
@@ -225,7 +227,8 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
     }
   }
 
-  private def now(): Long = System.currentTimeMillis()
+  // The engine reads its own coarse monotonic clock (nowMs < 0): cheaper than a clock read here per call.
+  private def now(): Long = LibraryClock
 
   /**
    * Feeds received bytes (all frames in them, one native call). Returns the octets consumed of the input, which is the
@@ -418,12 +421,16 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
 
     private[this] var latin1 = new Array[Byte](256)
 
-    /** Header names and values are ISO-8859-1 on the wire: one char, one octet; one bulk put per string. */
+    /**
+     * Header names and values are ISO-8859-1 on the wire: one char, one octet (the low 8 bits, which is what the
+     * deprecated `String.getBytes(int, int, byte[], int)` copies: an array copy for the JDK's compact Latin-1 strings);
+     * one bulk put per string.
+     */
+    @nowarn("cat=deprecation")
     private def putLatin1(s: String): Unit = {
       val n = s.length
       if (n > latin1.length) latin1 = new Array[Byte](math.max(n, latin1.length * 2))
-      var i = 0
-      while (i < n) { latin1(i) = s.charAt(i).toByte; i += 1 }
+      s.getBytes(0, n, latin1, 0)
       buf.put(latin1, 0, n)
     }
 
@@ -554,6 +561,9 @@ object Http2Connection {
 
   /** Dynamic-table entries cached per connection, by id modulo this size (see JNI.md). */
   final val DynamicCacheSize = 256
+
+  /** `nowMs` for the natives: let the library read its coarse monotonic clock (rust/ffi/JNI.md). */
+  final val LibraryClock = -1L
 
   /** Copy below, pin from (rust/ffi/JNI.md: copying wins for small chunks, pinning for 16 KiB). */
   final val DefaultPinThreshold = 8192
