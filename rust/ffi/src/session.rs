@@ -1,11 +1,11 @@
 //! Connection sessions behind `long` handles, and the per-connection "IO block" they write to.
 //!
 //! A [`Session`] owns one codec [`Connection`]. Sessions live in a global registry: slots with
-//! generation counters, in chunks that never move, each slot behind its own `Mutex`. A handle is
+//! generation counters, in chunks that never move, each slot behind its own busy flag. A handle is
 //! `(generation << 32) | index`, never 0; a stale handle (slot reused) or a closed one is simply
-//! not found. A call takes its slot with `try_lock` (the only atomic operations on the hot path are
-//! that lock and its release): a second thread calling into the same connection at the same time
-//! is refused ([`SessionError::Concurrent`]), never blocked and never let in.
+//! not found. A call takes its slot's busy flag with one compare-exchange and leaves with a release
+//! store: a second thread calling into the same connection at the same time is refused
+//! ([`SessionError::Concurrent`]), never blocked and never let in.
 //!
 //! After each call the session copies the connection's events, output, segments and command
 //! results into the caller's IO block (layout in `rust/ffi/JNI.md`) and clears its own buffers.
@@ -13,7 +13,9 @@
 //! the caller grows its block and calls [`Session::flush`]; feeding or applying more in between
 //! is refused (events of two inputs would mix, results would be lost).
 
-use std::sync::{Mutex, OnceLock, TryLockError};
+use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use h2native_codec::conn::{Config, Connection};
 use h2native_codec::event::{apply_commands, AbiError};
@@ -191,13 +193,56 @@ const CHUNK: usize = 256;
 /// Chunks: at most `CHUNKS * CHUNK` (1,048,576) connections open at once.
 const CHUNKS: usize = 4096;
 
-/// One registry slot. A call locks the slot itself, so the hot path is one `try_lock` and one
-/// unlock: no registry-wide lock and no reference count.
-struct Slot(Mutex<SlotState>);
+/// One registry slot: a busy flag and the state it guards. Entering is one compare-exchange and
+/// leaving one release store (a plain store on x86): a call never waits for another, so the
+/// waiter bookkeeping of a `Mutex` (a second atomic read-modify-write per call) is not needed.
+struct Slot {
+    busy: AtomicBool,
+    state: UnsafeCell<SlotState>,
+}
+
+// SAFETY: `state` is only reached through `Held`, which exists only while this thread owns
+// `busy` (set by an Acquire compare-exchange, cleared by a Release store when `Held` drops).
+unsafe impl Sync for Slot {}
 
 struct SlotState {
     generation: u32,
     session: Option<Box<Session>>,
+    /// A call panicked inside the session: it may be half-updated; only `close` is allowed.
+    failed: bool,
+}
+
+/// Ownership of a slot's state; releases the slot when dropped (also while unwinding).
+struct Held<'a>(&'a Slot);
+
+impl Slot {
+    fn try_enter(&self) -> Option<Held<'_>> {
+        self.busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).ok().map(|_| Held(self))
+    }
+
+    /// Waits for a call running on another thread (open and close only).
+    fn enter(&self) -> Held<'_> {
+        loop {
+            if let Some(held) = self.try_enter() {
+                return held;
+            }
+            std::thread::yield_now();
+        }
+    }
+}
+
+impl Held<'_> {
+    fn state(&mut self) -> &mut SlotState {
+        // SAFETY: this thread owns `busy` for as long as `self` lives (see `Sync` above), and
+        // the returned borrow cannot outlive `self`.
+        unsafe { &mut *self.0.state.get() }
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.0.busy.store(false, Ordering::Release);
+    }
 }
 
 /// Slots live in chunks that are allocated once and never moved or freed, so a slot can be
@@ -227,7 +272,12 @@ fn slot(index: usize) -> Option<&'static Slot> {
 }
 
 fn new_chunk() -> Box<[Slot]> {
-    (0..CHUNK).map(|_| Slot(Mutex::new(SlotState { generation: 1, session: None }))).collect()
+    (0..CHUNK)
+        .map(|_| Slot {
+            busy: AtomicBool::new(false),
+            state: UnsafeCell::new(SlotState { generation: 1, session: None, failed: false }),
+        })
+        .collect()
 }
 
 /// Registers a session; returns its handle (never 0), or `None` when the registry is full.
@@ -245,12 +295,13 @@ pub fn insert(session: Session) -> Option<i64> {
         a.live += 1;
         index
     };
-    let slot = SLOTS[index / CHUNK].get_or_init(new_chunk);
-    let slot = &slot[index % CHUNK];
-    // A free slot is unlocked: no call can hold it (its old handle is stale and fails the
-    // generation check before doing anything).
-    let mut state = slot.0.lock().unwrap_or_else(|p| p.into_inner());
+    let chunk = SLOTS[index / CHUNK].get_or_init(new_chunk);
+    // A stale handle of the slot's previous session may be inside for a moment (it fails the
+    // generation check and leaves): wait for it.
+    let mut held = chunk[index % CHUNK].enter();
+    let state = held.state();
     state.session = Some(Box::new(session));
+    state.failed = false;
     Some(((u64::from(state.generation) << 32) | index as u64) as i64)
 }
 
@@ -260,16 +311,14 @@ pub fn remove(handle: i64) -> bool {
     let (generation, index) = split(handle);
     let Some(slot) = slot(index) else { return false };
     let session = {
-        let mut state = slot.0.lock().unwrap_or_else(|p| {
-            // A call panicked in this session: it is being closed, the slot is usable again.
-            slot.0.clear_poison();
-            p.into_inner()
-        });
+        let mut held = slot.enter();
+        let state = held.state();
         if state.generation != generation || state.session.is_none() {
             return false;
         }
         // Generation 0 is never handed out, so a handle is never 0.
         state.generation = state.generation.wrapping_add(1).max(1);
+        state.failed = false;
         state.session.take()
     };
     drop(session);
@@ -279,30 +328,23 @@ pub fn remove(handle: i64) -> bool {
     true
 }
 
-/// Runs `f` on the session of `handle` with its lock held.
+/// Runs `f` on the session of `handle`, owning its slot.
 pub fn with_session<T>(handle: i64, f: impl FnOnce(&mut Session) -> T) -> Result<T, SessionError> {
     let (generation, index) = split(handle);
     let Some(slot) = slot(index) else { return Err(SessionError::Closed) };
-    let mut state = match slot.0.try_lock() {
-        Ok(s) => s,
-        Err(TryLockError::WouldBlock) => return Err(SessionError::Concurrent),
-        Err(TryLockError::Poisoned(p)) => {
-            // Stale handles of a reused slot are still just closed.
-            let state = p.into_inner();
-            return Err(if state.generation == generation && state.session.is_some() {
-                SessionError::Failed
-            } else {
-                SessionError::Closed
-            });
-        }
-    };
-    if state.generation != generation {
+    let Some(mut held) = slot.try_enter() else { return Err(SessionError::Concurrent) };
+    let SlotState { generation: g, session, failed } = held.state();
+    let Some(session) = session.as_deref_mut().filter(|_| *g == generation) else {
         return Err(SessionError::Closed);
+    };
+    if *failed {
+        return Err(SessionError::Failed);
     }
-    match state.session.as_deref_mut() {
-        Some(session) => Ok(f(session)),
-        None => Err(SessionError::Closed),
-    }
+    // Stays set if `f` panics (the unwinding drops `held`, which frees the slot).
+    *failed = true;
+    let value = f(session);
+    *failed = false;
+    Ok(value)
 }
 
 /// Sessions opened and not yet closed.
@@ -346,6 +388,41 @@ mod tests {
         let inner = with_session(h, |_| with_session(h, |_| ()).unwrap_err()).unwrap();
         assert_eq!(inner, SessionError::Concurrent);
         remove(h);
+    }
+
+    #[test]
+    fn a_panicking_call_fails_the_session_until_it_is_closed() {
+        let h = insert(Session::new(true, Config::default())).unwrap();
+        let caught = std::panic::catch_unwind(|| with_session(h, |_| panic!("injected")));
+        assert!(caught.is_err());
+        assert_eq!(with_session(h, |_| ()).unwrap_err(), SessionError::Failed);
+        assert!(remove(h));
+        assert_eq!(with_session(h, |_| ()).unwrap_err(), SessionError::Closed);
+        // The slot is free again and usable by the next session.
+        let h2 = insert(Session::new(true, Config::default())).unwrap();
+        assert!(with_session(h2, |_| ()).is_ok());
+        assert!(remove(h2));
+    }
+
+    #[test]
+    fn a_call_from_another_thread_is_refused_while_one_runs_and_close_waits_for_it() {
+        let h = insert(Session::new(true, Config::default())).unwrap();
+        let (inside, release) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
+        std::thread::scope(|t| {
+            let running = t.spawn(|| {
+                with_session(h, |_| {
+                    inside.wait();
+                    release.wait();
+                })
+            });
+            inside.wait();
+            assert_eq!(with_session(h, |_| ()).unwrap_err(), SessionError::Concurrent);
+            let closing = t.spawn(|| remove(h));
+            release.wait();
+            assert!(running.join().unwrap().is_ok());
+            assert!(closing.join().unwrap(), "close waits for the running call, then frees");
+        });
+        assert_eq!(with_session(h, |_| ()).unwrap_err(), SessionError::Closed);
     }
 
     #[test]

@@ -3,6 +3,8 @@
  */
 package h2native.jmh
 
+import java.util.function.IntFunction
+
 import org.apache.pekko.util.ByteString
 import org.openjdk.jmh.infra.Blackhole
 
@@ -22,7 +24,7 @@ final class H2nativeCodec(bh: Blackhole) {
   private val input = request(1, warmBlock)
   private val exchangeBytes = exchangeInput(1, warmBlock)
   private val payload = ByteString.fromArrayUnsafe(message)
-  private val payloads: Int => ByteString = _ => payload
+  private val payloads: IntFunction[ByteString] = _ => payload
   private val open = new Array[Int](64)
   private var openCount = 0
   private var nextId = 3

@@ -4,6 +4,7 @@
 package h2native.impl
 
 import java.lang.ref.Cleaner
+import java.util.function.IntFunction
 import java.nio.{ByteBuffer, ByteOrder}
 import java.nio.charset.StandardCharsets
 
@@ -398,40 +399,43 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
 
   /** The reusable command writer: append commands, then `submit()` them in one native call. */
   object commands {
-    private[this] var buf = ByteBuffer.allocateDirect(4096).order(ByteOrder.LITTLE_ENDIAN)
+    // Records are written into a heap array (plain stores, no buffer bookkeeping per field) and copied into the
+    // direct buffer the native side reads in one bulk put per batch.
+    private[this] var cmd = new Array[Byte](4096)
+    private[this] var len = 0
+    private[this] var buf = ByteBuffer.allocateDirect(4096)
     private[this] var addr = NativeBindings.address(buf)
-    private[this] var records = 0
 
     private def ensure(n: Int): Unit =
-      if (buf.remaining < n) {
-        val bigger =
-          ByteBuffer.allocateDirect(math.max(buf.capacity * 2, buf.position() + n)).order(ByteOrder.LITTLE_ENDIAN)
-        buf.flip(); bigger.put(buf); buf = bigger; addr = NativeBindings.address(buf)
-      }
+      if (len + n > cmd.length) cmd = java.util.Arrays.copyOf(cmd, math.max(cmd.length * 2, len + n))
+
+    /** Little-endian, as the whole ABI. */
+    private def int(v: Int): Unit = {
+      val a = cmd; val i = len
+      a(i) = v.toByte; a(i + 1) = (v >>> 8).toByte; a(i + 2) = (v >>> 16).toByte; a(i + 3) = (v >>> 24).toByte
+      len = i + 4
+    }
 
     private def begin(op: Int, flags: Int, minLen: Int): Int = {
-      ensure(minLen + 8); val start = buf.position()
-      buf.putShort(op.toShort).putShort(flags.toShort).putInt(0); records += 1; start
+      ensure(minLen + 16); val start = len
+      int(op | (flags << 16)); int(0); start
     }
 
     private def finish(start: Int): Unit = {
-      while ((buf.position() - start) % 8 != 0) buf.put(0.toByte)
-      buf.putInt(start + 4, buf.position() - start)
+      while ((len - start) % 8 != 0) { cmd(len) = 0; len += 1 }
+      val end = len
+      len = start + 4; int(end - start); len = end
     }
-
-    private[this] var latin1 = new Array[Byte](256)
 
     /**
      * Header names and values are ISO-8859-1 on the wire: one char, one octet (the low 8 bits, which is what the
-     * deprecated `String.getBytes(int, int, byte[], int)` copies: an array copy for the JDK's compact Latin-1 strings);
-     * one bulk put per string.
+     * deprecated `String.getBytes(int, int, byte[], int)` copies: an array copy for the JDK's compact Latin-1 strings).
      */
     @nowarn("cat=deprecation")
     private def putLatin1(s: String): Unit = {
       val n = s.length
-      if (n > latin1.length) latin1 = new Array[Byte](math.max(n, latin1.length * 2))
-      s.getBytes(0, n, latin1, 0)
-      buf.put(latin1, 0, n)
+      s.getBytes(0, n, cmd, len)
+      len += n
     }
 
     def headers(streamId: Int, fields: Seq[(String, String)], endStream: Boolean): this.type = {
@@ -440,9 +444,9 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
       var it = fields.iterator
       while (it.hasNext) { val f = it.next(); size += 8 + f._1.length + f._2.length; n += 1 }
       val start = begin(1, if (endStream) EndStream else 0, size)
-      buf.putInt(streamId).putInt(n)
+      int(streamId); int(n)
       it = fields.iterator
-      while (it.hasNext) { val f = it.next(); buf.putInt(f._1.length).putInt(f._2.length) }
+      while (it.hasNext) { val f = it.next(); int(f._1.length); int(f._2.length) }
       it = fields.iterator
       while (it.hasNext) { val f = it.next(); putLatin1(f._1); putLatin1(f._2) }
       finish(start); this
@@ -450,32 +454,36 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
 
     def data(streamId: Int, len: Int, endStream: Boolean, tag: Int): this.type = {
       val start = begin(2, if (endStream) EndStream else 0, 24)
-      buf.putInt(streamId).putInt(len).putInt(tag).putInt(0); finish(start); this
+      int(streamId); int(len); int(tag); int(0); finish(start); this
     }
 
     def reset(streamId: Int, code: Int): this.type = {
-      val start = begin(3, 0, 16); buf.putInt(streamId).putInt(code); finish(start); this
+      val start = begin(3, 0, 16); int(streamId); int(code); finish(start); this
     }
 
-    def ping(payload: Long): this.type = { val start = begin(4, 0, 16); buf.putLong(payload); finish(start); this }
+    def ping(payload: Long): this.type = {
+      // The 8 payload octets as a little-endian long (what `events.pingPayload` reads).
+      val start = begin(4, 0, 16); int(payload.toInt); int((payload >>> 32).toInt); finish(start); this
+    }
 
     def goaway(graceful: Boolean, code: Int, debug: String): this.type = {
       val d = debug.getBytes(StandardCharsets.UTF_8)
       val start = begin(5, if (graceful) 1 else 0, 16 + d.length)
-      buf.putInt(code).putInt(d.length).put(d); finish(start); this
+      int(code); int(d.length); System.arraycopy(d, 0, cmd, len, d.length); len += d.length; finish(start); this
     }
 
     def consumed(streamId: Int, n: Int): this.type = {
-      val start = begin(6, 0, 16); buf.putInt(streamId).putInt(n); finish(start); this
+      val start = begin(6, 0, 16); int(streamId); int(n); finish(start); this
     }
 
     /** Applies the batch in one native call; results readable from `results` until the next call. */
     def submit(): Results = {
       val h = handle
-      val len = buf.position()
-      buf.clear(); records = 0
-      try call(NativeBindings.apply(h, now(), addr, len, ioAddress, io.capacity))
-      finally buf.clear()
+      val n = len
+      len = 0
+      if (buf.capacity < n) { buf = ByteBuffer.allocateDirect(math.max(n, buf.capacity * 2)); addr = NativeBindings.address(buf) }
+      buf.put(0, cmd, 0, n)
+      call(NativeBindings.apply(h, now(), addr, n, ioAddress, io.capacity))
       results
     }
   }
@@ -495,7 +503,7 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
    * The bytes to write: accumulated control/header octets (copied out of the IO block) interleaved with the DATA
    * payloads, which are `payloads(tag)` sliced (zero copy). Clears the accumulated output.
    */
-  def takeOutput(payloads: Int => ByteString): ByteString = {
+  def takeOutput(payloads: IntFunction[ByteString]): ByteString = {
     handle
     // one copy of all control octets (outBytes is reused), sliced around the DATA payloads
     val octets = java.util.Arrays.copyOf(outBytes, outLen)
@@ -503,23 +511,28 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
       if (segCount == 0) ByteString.fromArrayUnsafe(octets)
       else {
         val b = new ByteStringBuilder
-        var prev = 0
-        var i = 0
-        while (i < segCount) {
-          val k = i * 4
-          val pos = segs(k)
-          if (pos > prev) b ++= ByteString.fromArrayUnsafe(octets, prev, pos - prev)
-          val p = payloads(segs(k + 1))
-          b ++= p.slice(segs(k + 2), segs(k + 2) + segs(k + 3))
-          prev = pos
-          i += 1
-        }
-        if (outLen > prev) b ++= ByteString.fromArrayUnsafe(octets, prev, outLen - prev)
-        b.result()
+        joined(octets, payloads, b)((b, part) => b ++= part).result()
       }
     outLen = 0
     segCount = 0
     result
+  }
+
+  /** Folds the output parts in order: control octets between segments, and the payload slices. */
+  @inline private def joined[A](octets: Array[Byte], payloads: IntFunction[ByteString], zero: A)(
+      add: (A, ByteString) => A): A = {
+    var acc = zero
+    var prev = 0
+    var i = 0
+    while (i < segCount) {
+      val k = i * 4
+      val pos = segs(k)
+      if (pos > prev) acc = add(acc, ByteString.fromArrayUnsafe(octets, prev, pos - prev))
+      acc = add(acc, payloads(segs(k + 1)).slice(segs(k + 2), segs(k + 2) + segs(k + 3)))
+      prev = pos
+      i += 1
+    }
+    if (outLen > prev) add(acc, ByteString.fromArrayUnsafe(octets, prev, outLen - prev)) else acc
   }
 
   /**

@@ -4,6 +4,7 @@
 package h2native.impl.server
 
 import java.net.InetSocketAddress
+import java.util.function.IntFunction
 
 import scala.collection.mutable
 import scala.concurrent.duration._
@@ -192,6 +193,7 @@ final private[h2native] class Http2ServerStage(
       /** Streams whose request has its headers but was not handed to the handler yet, in arrival order. */
       private[this] val awaiting = new mutable.ArrayBuffer[StreamState]
       private[this] val payloads = new mutable.ArrayBuffer[ByteString]
+      private[this] val payloadAt: IntFunction[ByteString] = i => payloads(i)
       private[this] val dataOps = new mutable.ArrayBuffer[(StreamState, Int)] // (stream, command index)
       private[this] var commandCount = 0
       private[this] var outPending: ByteString = ByteString.empty
@@ -309,7 +311,7 @@ final private[h2native] class Http2ServerStage(
             closeAfterFlush = true
           case Drained => closeAfterFlush = true
           case Http1Detected =>
-            if (conn.hasOutput) conn.takeOutput(payloads) // never mix HTTP/2 frames into an HTTP/1.1 answer
+            if (conn.hasOutput) conn.takeOutput(payloadAt) // never mix HTTP/2 frames into an HTTP/1.1 answer
             outPending = Http1Refusal
             closeAfterFlush = true
           case Limit =>
@@ -734,7 +736,7 @@ final private[h2native] class Http2ServerStage(
       /** Collects the engine's output (control frames, headers, DATA payload slices) and writes it. */
       private def flush(): Unit = {
         if (conn.hasOutput) {
-          outPending = outPending ++ conn.takeOutput(payloads)
+          outPending = outPending ++ conn.takeOutput(payloadAt)
           payloads.clear()
         }
         if (conn.isClosed || conn.isDrained) closeAfterFlush = true

@@ -566,7 +566,7 @@ object StageFuzzSpec {
         val out = new ByteStringBuilder
         val payloads = mutable.ArrayBuffer.empty[ByteString]
         val open = mutable.ArrayBuffer.empty[Int]
-        def take(): Unit = { out ++= c.takeOutput(payloads); payloads.clear() }
+        def take(): Unit = { out ++= c.takeOutput(payloads(_)); payloads.clear() }
         take()
         (0 until between(1, 12)).foreach { _ =>
           rnd.nextInt(6) match {
