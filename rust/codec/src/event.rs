@@ -158,6 +158,35 @@ pub(crate) mod write {
         end(b, start);
     }
 
+    /// A HEADERS record copied from `earlier` (a whole record [`headers`] wrote at offset
+    /// `earlier_at` of an event buffer) with a new stream id and flags: its fields are the same,
+    /// only their absolute offsets move with the record. Returns the new record's offset.
+    pub fn headers_again(
+        b: &mut Vec<u8>,
+        stream_id: u32,
+        flags: u16,
+        earlier: &[u8],
+        earlier_at: usize,
+    ) -> usize {
+        let start = b.len();
+        b.extend_from_slice(earlier);
+        let r = &mut b[start..];
+        r[2..4].copy_from_slice(&flags.to_le_bytes());
+        set_u32(r, 8, stream_id);
+        if start != earlier_at {
+            let shift = |v: u32| (v as usize - earlier_at + start) as u32;
+            set_u32(r, 16, shift(get_u32(r, 16)));
+            let count = get_u32(r, 12) as usize;
+            for e in r[HEADERS_FIELDS_OFFSET..HEADERS_FIELDS_OFFSET + count * FIELD_ENTRY_LEN]
+                .chunks_exact_mut(FIELD_ENTRY_LEN)
+            {
+                set_u32(e, 4, shift(get_u32(e, 4)));
+                set_u32(e, 12, shift(get_u32(e, 12)));
+            }
+        }
+        start
+    }
+
     /// DATA: `{u32 stream_id, u32 offset, u32 length, u32 0}`; offset into the fed input.
     pub fn data(b: &mut Vec<u8>, stream_id: u32, end_stream: bool, offset: usize, len: usize) {
         let start = begin(b, ev::DATA, if end_stream { ev_flags::END_STREAM } else { 0 });

@@ -8,7 +8,7 @@ mod support;
 
 use h2native_codec::conn::{Config, Connection, PREFACE};
 use h2native_codec::error::ErrorCode;
-use h2native_codec::event::{apply_commands, CommandWriter, Event};
+use h2native_codec::event::{apply_commands, ev_flags, CommandWriter, Event};
 use h2native_codec::frame::{self, Setting};
 use h2native_codec::hpack::{DecodedHeaders, Decoder, Limits};
 use support::*;
@@ -74,6 +74,50 @@ fn a_repeated_block_delivers_the_fields_decoding_gives() {
         let want: Vec<(String, String)> = req.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
         assert_eq!(got, want, "stream {id}");
         first.get_or_insert(got);
+    }
+}
+
+#[test]
+fn repeats_in_one_input_carry_their_own_stream_flags_and_fields() {
+    // The event of a repeat is a copy of an earlier record: here at other offsets of the event
+    // buffer, with other stream ids and END_STREAM flags.
+    let mut p = Peer::new();
+    let mut c = server(&mut p);
+    let req = [REQ, &[("x-trace", "on")]].concat();
+    let want: Vec<(String, String)> = req.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+    // 1 inserts, 3 is remembered, 5 repeats it: its record is kept, at the buffer's start.
+    for id in [1, 3, 5] {
+        p.headers(id, &req, true);
+        feed(&mut c, &mut p);
+        assert_eq!(fields_of(&mut c, id), want);
+    }
+    // Another event first: the repeats' records start later than the one they copy.
+    p.ping(true, [7; 8]);
+    for id in (7..=17).step_by(2) {
+        let end_stream = id % 4 == 3;
+        p.headers(id, &req, end_stream);
+        if !end_stream {
+            p.data(id, b"x", true);
+        }
+    }
+    feed(&mut c, &mut p);
+    let events = take_events(&mut c);
+    for id in (7..=17).step_by(2) {
+        let (flags, fields) = events
+            .iter()
+            .find_map(|e| match e {
+                Event::Headers { stream_id, flags, fields } if *stream_id == id => Some((*flags, fields)),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no HEADERS on {id} in {events:?}"));
+        assert_eq!(flags & ev_flags::END_STREAM != 0, id % 4 == 3, "stream {id}");
+        let got: Vec<(String, String)> = fields
+            .iter()
+            .map(|f| {
+                (String::from_utf8_lossy(f.name).into_owned(), String::from_utf8_lossy(f.value).into_owned())
+            })
+            .collect();
+        assert_eq!(got, want, "stream {id}");
     }
 }
 

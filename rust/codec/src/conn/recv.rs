@@ -350,9 +350,20 @@ impl Connection {
         s.remaining_content = content_length;
         self.streams.insert(s);
         self.peer_active += 1;
-        let too_large = matches!(fields, Fields::TooLarge(_));
-        let h = if too_large { None } else { Some(&self.decoded) };
-        write::headers(&mut self.events, id, flags, h);
+        match fields {
+            Fields::TooLarge(_) => write::headers(&mut self.events, id, flags, None),
+            Fields::Checked(_) => match self.repeated.event() {
+                Some((record, at)) => {
+                    write::headers_again(&mut self.events, id, flags, record, at);
+                }
+                None => {
+                    let at = self.events.len();
+                    write::headers(&mut self.events, id, flags, Some(&self.decoded));
+                    self.repeated.keep_event(&self.events[at..], at);
+                }
+            },
+            Fields::Decoded { .. } => write::headers(&mut self.events, id, flags, Some(&self.decoded)),
+        }
         Ok(())
     }
 

@@ -23,6 +23,10 @@ pub(super) struct RepeatedBlock {
     content_length: u64,
     /// False once the connection's decoded fields no longer belong to `block`.
     valid: bool,
+    /// The HEADERS event record written for the block's first repeat, and its offset in the
+    /// event buffer then: later repeats copy it (`write::headers_again`).
+    event: Vec<u8>,
+    event_at: usize,
 }
 
 impl RepeatedBlock {
@@ -51,6 +55,20 @@ impl RepeatedBlock {
         self.decoder_changes = decoder_changes;
         self.content_length = content_length;
         self.valid = true;
+        self.event.clear();
+    }
+
+    /// The event record kept for this block, and where it was written.
+    #[inline]
+    pub(super) fn event(&self) -> Option<(&[u8], usize)> {
+        (!self.event.is_empty()).then_some((&self.event, self.event_at))
+    }
+
+    /// Keeps the HEADERS record written at `at` for a repeat of this block.
+    pub(super) fn keep_event(&mut self, record: &[u8], at: usize) {
+        self.event.clear();
+        self.event.extend_from_slice(record);
+        self.event_at = at;
     }
 }
 

@@ -410,11 +410,12 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
       if (len + n > cmd.length) cmd = java.util.Arrays.copyOf(cmd, math.max(cmd.length * 2, len + n))
 
     /** Little-endian, as the whole ABI. */
-    private def int(v: Int): Unit = {
-      val a = cmd; val i = len
+    private def intAt(i: Int, v: Int): Unit = {
+      val a = cmd
       a(i) = v.toByte; a(i + 1) = (v >>> 8).toByte; a(i + 2) = (v >>> 16).toByte; a(i + 3) = (v >>> 24).toByte
-      len = i + 4
     }
+
+    private def int(v: Int): Unit = { intAt(len, v); len += 4 }
 
     private def begin(op: Int, flags: Int, minLen: Int): Int = {
       ensure(minLen + 16); val start = len
@@ -423,8 +424,7 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
 
     private def finish(start: Int): Unit = {
       while ((len - start) % 8 != 0) { cmd(len) = 0; len += 1 }
-      val end = len
-      len = start + 4; int(end - start); len = end
+      intAt(start + 4, len - start)
     }
 
     /**
@@ -432,10 +432,10 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
      * deprecated `String.getBytes(int, int, byte[], int)` copies: an array copy for the JDK's compact Latin-1 strings).
      */
     @nowarn("cat=deprecation")
-    private def putLatin1(s: String): Unit = {
+    private def putLatin1(at: Int, s: String): Int = {
       val n = s.length
-      s.getBytes(0, n, cmd, len)
-      len += n
+      s.getBytes(0, n, cmd, at)
+      at + n
     }
 
     def headers(streamId: Int, fields: Seq[(String, String)], endStream: Boolean): this.type = {
@@ -445,10 +445,19 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
       while (it.hasNext) { val f = it.next(); size += 8 + f._1.length + f._2.length; n += 1 }
       val start = begin(1, if (endStream) EndStream else 0, size)
       int(streamId); int(n)
+      // one pass writes the length entries and, after them, the octets
+      var entry = len
+      var data = len + 8 * n
       it = fields.iterator
-      while (it.hasNext) { val f = it.next(); int(f._1.length); int(f._2.length) }
-      it = fields.iterator
-      while (it.hasNext) { val f = it.next(); putLatin1(f._1); putLatin1(f._2) }
+      while (it.hasNext) {
+        val f = it.next()
+        val name = f._1
+        val value = f._2
+        intAt(entry, name.length); intAt(entry + 4, value.length)
+        entry += 8
+        data = putLatin1(putLatin1(data, name), value)
+      }
+      len = data
       finish(start); this
     }
 
