@@ -71,5 +71,6 @@ object CodecBenchSpec {
 
   /** A Blackhole outside a JMH run (JMH asks for this sentence to confirm it is not used in a benchmark). */
   val blackhole = new org.openjdk.jmh.infra.Blackhole(
-    "Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.")
+    "Today's password is swordfish. I understand instantiating Blackholes directly is dangerous."
+  )
 }

@@ -490,7 +490,9 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
       val h = handle
       val n = len
       len = 0
-      if (buf.capacity < n) { buf = ByteBuffer.allocateDirect(math.max(n, buf.capacity * 2)); addr = NativeBindings.address(buf) }
+      if (buf.capacity < n) {
+        buf = ByteBuffer.allocateDirect(math.max(n, buf.capacity * 2)); addr = NativeBindings.address(buf)
+      }
       buf.put(0, cmd, 0, n)
       call(NativeBindings.apply(h, now(), addr, n, ioAddress, io.capacity))
       results
@@ -529,7 +531,8 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
 
   /** Folds the output parts in order: control octets between segments, and the payload slices. */
   @inline private def joined[A](octets: Array[Byte], payloads: IntFunction[ByteString], zero: A)(
-      add: (A, ByteString) => A): A = {
+      add: (A, ByteString) => A
+  ): A = {
     var acc = zero
     var prev = 0
     var i = 0
