@@ -160,14 +160,8 @@ pub(crate) mod write {
 
     /// A HEADERS record copied from `earlier` (a whole record [`headers`] wrote at offset
     /// `earlier_at` of an event buffer) with a new stream id and flags: its fields are the same,
-    /// only their absolute offsets move with the record. Returns the new record's offset.
-    pub fn headers_again(
-        b: &mut Vec<u8>,
-        stream_id: u32,
-        flags: u16,
-        earlier: &[u8],
-        earlier_at: usize,
-    ) -> usize {
+    /// only their absolute offsets move with the record.
+    pub fn headers_again(b: &mut Vec<u8>, stream_id: u32, flags: u16, earlier: &[u8], earlier_at: usize) {
         let start = b.len();
         b.extend_from_slice(earlier);
         let r = &mut b[start..];
@@ -184,7 +178,6 @@ pub(crate) mod write {
                 set_u32(e, 12, shift(get_u32(e, 12)));
             }
         }
-        start
     }
 
     /// DATA: `{u32 stream_id, u32 offset, u32 length, u32 0}`; offset into the fed input.

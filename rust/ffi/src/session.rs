@@ -14,7 +14,7 @@
 //! is refused (events of two inputs would mix, results would be lost).
 
 use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use h2native_codec::conn::{Config, Connection};
@@ -198,6 +198,9 @@ const CHUNKS: usize = 4096;
 /// waiter bookkeeping of a `Mutex` (a second atomic read-modify-write per call) is not needed.
 struct Slot {
     busy: AtomicBool,
+    /// Changed only by the owner of `busy`; read by anyone first, so that a stale or unknown
+    /// handle is reported closed, never "concurrent", whoever is using the slot now.
+    generation: AtomicU32,
     state: UnsafeCell<SlotState>,
 }
 
@@ -206,7 +209,6 @@ struct Slot {
 unsafe impl Sync for Slot {}
 
 struct SlotState {
-    generation: u32,
     session: Option<Box<Session>>,
     /// A call panicked inside the session: it may be half-updated; only `close` is allowed.
     failed: bool,
@@ -275,7 +277,8 @@ fn new_chunk() -> Box<[Slot]> {
     (0..CHUNK)
         .map(|_| Slot {
             busy: AtomicBool::new(false),
-            state: UnsafeCell::new(SlotState { generation: 1, session: None, failed: false }),
+            generation: AtomicU32::new(1),
+            state: UnsafeCell::new(SlotState { session: None, failed: false }),
         })
         .collect()
 }
@@ -298,11 +301,13 @@ pub fn insert(session: Session) -> Option<i64> {
     let chunk = SLOTS[index / CHUNK].get_or_init(new_chunk);
     // A stale handle of the slot's previous session may be inside for a moment (it fails the
     // generation check and leaves): wait for it.
-    let mut held = chunk[index % CHUNK].enter();
+    let slot = &chunk[index % CHUNK];
+    let mut held = slot.enter();
     let state = held.state();
     state.session = Some(Box::new(session));
     state.failed = false;
-    Some(((u64::from(state.generation) << 32) | index as u64) as i64)
+    let generation = slot.generation.load(Ordering::Relaxed);
+    Some(((u64::from(generation) << 32) | index as u64) as i64)
 }
 
 /// Removes a session; true if the handle was live. Waits for a call still running on another
@@ -312,12 +317,12 @@ pub fn remove(handle: i64) -> bool {
     let Some(slot) = slot(index) else { return false };
     let session = {
         let mut held = slot.enter();
-        let state = held.state();
-        if state.generation != generation || state.session.is_none() {
+        if slot.generation.load(Ordering::Relaxed) != generation || held.state().session.is_none() {
             return false;
         }
         // Generation 0 is never handed out, so a handle is never 0.
-        state.generation = state.generation.wrapping_add(1).max(1);
+        slot.generation.store(generation.wrapping_add(1).max(1), Ordering::Relaxed);
+        let state = held.state();
         state.failed = false;
         state.session.take()
     };
@@ -331,10 +336,14 @@ pub fn remove(handle: i64) -> bool {
 /// Runs `f` on the session of `handle`, owning its slot.
 pub fn with_session<T>(handle: i64, f: impl FnOnce(&mut Session) -> T) -> Result<T, SessionError> {
     let (generation, index) = split(handle);
-    let Some(slot) = slot(index) else { return Err(SessionError::Closed) };
+    let Some(slot) = slot(index).filter(|s| s.generation.load(Ordering::Relaxed) == generation) else {
+        return Err(SessionError::Closed);
+    };
     let Some(mut held) = slot.try_enter() else { return Err(SessionError::Concurrent) };
-    let SlotState { generation: g, session, failed } = held.state();
-    let Some(session) = session.as_deref_mut().filter(|_| *g == generation) else {
+    // Checked again now that the slot is ours: a close may have run in between.
+    let live = slot.generation.load(Ordering::Relaxed) == generation;
+    let SlotState { session, failed } = held.state();
+    let Some(session) = session.as_deref_mut().filter(|_| live) else {
         return Err(SessionError::Closed);
     };
     if *failed {

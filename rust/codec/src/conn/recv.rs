@@ -353,9 +353,7 @@ impl Connection {
         match fields {
             Fields::TooLarge(_) => write::headers(&mut self.events, id, flags, None),
             Fields::Checked(_) => match self.repeated.event() {
-                Some((record, at)) => {
-                    write::headers_again(&mut self.events, id, flags, record, at);
-                }
+                Some((record, at)) => write::headers_again(&mut self.events, id, flags, record, at),
                 None => {
                     let at = self.events.len();
                     write::headers(&mut self.events, id, flags, Some(&self.decoded));

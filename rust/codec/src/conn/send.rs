@@ -28,7 +28,7 @@ impl Connection {
     /// [`send_headers`](Self::send_headers) with `key`: octets that determine `fields` (their
     /// command record). A list sent before with the same key, at the same encoder state, reuses
     /// its block (conn/repeated.rs).
-    pub fn send_headers_keyed<'a, I>(
+    pub(crate) fn send_headers_keyed<'a, I>(
         &mut self,
         stream_id: u32,
         key: Option<&[u8]>,
