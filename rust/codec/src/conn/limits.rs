@@ -4,8 +4,8 @@
 //! the stricter one where they differ, since a gRPC peer never comes near any of them.
 //!
 //! "Per window" limits count events in a fixed time window. The codec has no clock: the caller
-//! passes wall-clock milliseconds with [`crate::conn::Connection::set_now`] (the ffi layer does
-//! so before each native call). A caller that never sets the time gets one window for the whole
+//! passes milliseconds of a monotonic clock with [`crate::conn::Connection::set_now`] (the ffi
+//! layer does so before each native call, from the JVM's value or `CLOCK_MONOTONIC_COARSE`). A caller that never sets the time gets one window for the whole
 //! connection: the limits still bound an attack, they just never reset.
 
 use crate::frame::{DEFAULT_MAX_FRAME_SIZE, MAX_WINDOW_SIZE};

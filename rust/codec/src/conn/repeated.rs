@@ -15,6 +15,9 @@
 /// kept per connection stays small.
 pub(super) const MAX_REMEMBERED: usize = 512;
 
+/// Largest HEADERS event record kept for repeats.
+const MAX_KEPT_EVENT: usize = 4096;
+
 /// See the module documentation.
 #[derive(Debug, Default)]
 pub(super) struct RepeatedBlock {
@@ -64,8 +67,12 @@ impl RepeatedBlock {
         (!self.event.is_empty()).then_some((&self.event, self.event_at))
     }
 
-    /// Keeps the HEADERS record written at `at` for a repeat of this block.
+    /// Keeps the HEADERS record written at `at` for a repeat of this block (unless it is large:
+    /// a short block can index large table entries).
     pub(super) fn keep_event(&mut self, record: &[u8], at: usize) {
+        if record.len() > MAX_KEPT_EVENT {
+            return;
+        }
         self.event.clear();
         self.event.extend_from_slice(record);
         self.event_at = at;

@@ -4,9 +4,9 @@
 package h2native.impl
 
 import java.lang.ref.Cleaner
-import java.util.function.IntFunction
 import java.nio.{ByteBuffer, ByteOrder}
 import java.nio.charset.StandardCharsets
+import java.util.function.IntFunction
 
 import scala.annotation.nowarn
 
@@ -522,29 +522,22 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
       if (segCount == 0) ByteString.fromArrayUnsafe(octets)
       else {
         val b = new ByteStringBuilder
-        joined(octets, payloads, b)((b, part) => b ++= part).result()
+        var prev = 0
+        var i = 0
+        while (i < segCount) {
+          val k = i * 4
+          val pos = segs(k)
+          if (pos > prev) b ++= ByteString.fromArrayUnsafe(octets, prev, pos - prev)
+          b ++= payloads(segs(k + 1)).slice(segs(k + 2), segs(k + 2) + segs(k + 3))
+          prev = pos
+          i += 1
+        }
+        if (outLen > prev) b ++= ByteString.fromArrayUnsafe(octets, prev, outLen - prev)
+        b.result()
       }
     outLen = 0
     segCount = 0
     result
-  }
-
-  /** Folds the output parts in order: control octets between segments, and the payload slices. */
-  @inline private def joined[A](octets: Array[Byte], payloads: IntFunction[ByteString], zero: A)(
-      add: (A, ByteString) => A
-  ): A = {
-    var acc = zero
-    var prev = 0
-    var i = 0
-    while (i < segCount) {
-      val k = i * 4
-      val pos = segs(k)
-      if (pos > prev) acc = add(acc, ByteString.fromArrayUnsafe(octets, prev, pos - prev))
-      acc = add(acc, payloads(segs(k + 1)).slice(segs(k + 2), segs(k + 2) + segs(k + 3)))
-      prev = pos
-      i += 1
-    }
-    if (outLen > prev) add(acc, ByteString.fromArrayUnsafe(octets, prev, outLen - prev)) else acc
   }
 
   /**
