@@ -228,9 +228,6 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
     }
   }
 
-  // The engine reads its own coarse monotonic clock (nowMs < 0): cheaper than a clock read here per call.
-  private def now(): Long = LibraryClock
-
   /**
    * Feeds received bytes (all frames in them, one native call). Returns the octets consumed of the input, which is the
    * unconsumed tail of earlier feeds followed by `bytes`; the tail of an incomplete frame is kept and fed again next
@@ -244,7 +241,7 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
     val consumed =
       if (len >= pinThreshold && in.isCompact) {
         val arr = in.toArrayUnsafe()
-        call(NativeBindings.feedArray(h, now(), arr, 0, len, ioAddress, io.capacity))
+        call(NativeBindings.feedArray(h, LibraryClock, arr, 0, len, ioAddress, io.capacity))
       } else {
         if ((inBuf eq null) || inBuf.capacity < len) {
           inBuf = ByteBuffer.allocateDirect(math.max(len, 16 << 10))
@@ -252,7 +249,7 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
         }
         inBuf.clear()
         in.copyToBuffer(inBuf)
-        call(NativeBindings.feed(h, now(), inAddress, len, ioAddress, io.capacity))
+        call(NativeBindings.feed(h, LibraryClock, inAddress, len, ioAddress, io.capacity))
       }
     pending = if (consumed >= len) ByteString.empty else in.drop(consumed)
     consumed
@@ -494,7 +491,7 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
         buf = ByteBuffer.allocateDirect(math.max(n, buf.capacity * 2)); addr = NativeBindings.address(buf)
       }
       buf.put(0, cmd, 0, n)
-      call(NativeBindings.apply(h, now(), addr, n, ioAddress, io.capacity))
+      call(NativeBindings.apply(h, LibraryClock, addr, n, ioAddress, io.capacity))
       results
     }
   }
@@ -580,7 +577,10 @@ object Http2Connection {
   /** Dynamic-table entries cached per connection, by id modulo this size (see JNI.md). */
   final val DynamicCacheSize = 256
 
-  /** `nowMs` for the natives: let the library read its coarse monotonic clock (rust/ffi/JNI.md). */
+  /**
+   * `nowMs` for the natives: the library reads its own coarse monotonic clock, cheaper than a clock read here per call
+   * (rust/ffi/JNI.md).
+   */
   final val LibraryClock = -1L
 
   /** Copy below, pin from (rust/ffi/JNI.md: copying wins for small chunks, pinning for 16 KiB). */
