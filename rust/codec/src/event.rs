@@ -121,8 +121,8 @@ pub(crate) mod write {
 
     /// HEADERS: `{u32 stream_id, u32 field_count, u32 bytes_off, u32 bytes_len}`, then
     /// `field_count` 32-octet entries, then the name/value bytes. Offsets are absolute in the
-    /// event buffer.
-    pub fn headers(b: &mut Vec<u8>, stream_id: u32, flags: u16, h: Option<&DecodedHeaders>) {
+    /// event buffer. `set`: the field set id written into every entry (ABI.md).
+    pub fn headers(b: &mut Vec<u8>, stream_id: u32, flags: u16, h: Option<&DecodedHeaders>, set: u32) {
         let start = begin(b, super::ev::HEADERS, flags);
         let count = h.map_or(0, |h| h.len());
         let bytes: &[u8] = h.map_or(&[], |h| h.bytes());
@@ -151,6 +151,7 @@ pub(crate) mod write {
                 set_u32(e, 8, f.name.1);
                 set_u32(e, 12, bytes_off as u32 + f.value.0);
                 set_u32(e, 16, f.value.1);
+                set_u32(e, 20, set);
                 e[24..32].copy_from_slice(&id.to_le_bytes());
             }
         }
@@ -587,6 +588,8 @@ pub struct DecodedField<'a> {
     pub source: u8,
     pub never_indexed: bool,
     pub id: u64,
+    /// The field set id (ABI.md): equal in two events only for the same decoded fields; 0: none.
+    pub set: u32,
 }
 
 /// Iterates the event records of `buf` (see [`Connection::events`]). Allocates per HEADERS
@@ -617,6 +620,7 @@ pub fn events(buf: &[u8]) -> impl Iterator<Item = Event<'_>> + '_ {
                             name: &buf[g(4)..g(4) + g(8)],
                             value: &buf[g(12)..g(12) + g(16)],
                             id: get_u64(buf, e + 24),
+                            set: get_u32(buf, e + 20),
                         }
                     })
                     .collect();

@@ -1,7 +1,7 @@
 //! Frames received and sent, by type, for the embedder's metrics. Plain counters in the
 //! connection: no allocation, a few instructions per frame.
 
-use crate::frame::{kind, FrameHeader, FRAME_HEADER_LEN};
+use crate::frame::{kind, FRAME_HEADER_LEN};
 
 /// Slots per direction: one per frame type of RFC 9113 (0 DATA ..= 9 CONTINUATION), then one
 /// for every unknown type (ignored on receipt, never sent).
@@ -25,11 +25,16 @@ impl FrameCounts {
 
     /// Counts the frames in `out` (the connection's output, with DATA payloads left out: they
     /// are spliced in by the caller per segment, so a DATA header is followed by the next frame).
+    /// Reads only the type and length octets: this runs on every write, for a handful of frames.
     pub(super) fn count_sent(&mut self, out: &[u8]) {
         let mut pos = 0;
-        while let Some(head) = out.get(pos..).and_then(FrameHeader::parse) {
-            self.sent[slot(head.kind)] += 1;
-            let payload = if head.kind == kind::DATA { 0 } else { head.length as usize };
+        while let Some(h) = out.get(pos..pos + FRAME_HEADER_LEN) {
+            self.sent[slot(h[3])] += 1;
+            let payload = if h[3] == kind::DATA {
+                0
+            } else {
+                usize::from(h[0]) << 16 | usize::from(h[1]) << 8 | usize::from(h[2])
+            };
             pos += FRAME_HEADER_LEN + payload;
         }
     }

@@ -132,6 +132,8 @@ pub struct Connection {
     decoder: hpack::Decoder,
     encoder: hpack::Encoder,
     decoded: hpack::DecodedHeaders,
+    /// Field blocks decoded so far: numbers `decoded`'s fields (the field set id of ABI.md).
+    decodes: u64,
     /// The last request block whose fields `decoded` still holds, validated.
     repeated: repeated::RepeatedBlock,
     /// Dynamic entries already found valid (§8.2.1), so indexed fields are not scanned again.
@@ -200,6 +202,7 @@ impl Connection {
             decoder: hpack::Decoder::new(cfg.header_table_size as usize),
             encoder: hpack::Encoder::new(),
             decoded: hpack::DecodedHeaders::default(),
+            decodes: 0,
             repeated: repeated::RepeatedBlock::default(),
             known_valid: http::KnownValid::default(),
             hpack_limits: hpack::Limits {

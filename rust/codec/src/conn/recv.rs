@@ -242,6 +242,12 @@ impl Connection {
         r
     }
 
+    /// The field set id of `decoded` (ABI.md, HEADERS): the decode's number, or 0 (no id) once
+    /// 32 bits are spent, so that an id never stands for two different sets.
+    fn field_set(&self) -> u32 {
+        u32::try_from(self.decodes).unwrap_or(0)
+    }
+
     /// A complete field block for stream `id`.
     fn header_block(&mut self, id: u32, end_stream: bool, self_dependent: bool, block: &[u8]) -> Result {
         let target = if let Some(idx) = self.streams.index_of(id) {
@@ -270,6 +276,7 @@ impl Connection {
         // Always decode: the peer's encoder has already updated its dynamic table (§4.3).
         self.repeated.forget();
         self.decoded.clear();
+        self.decodes += 1;
         let changes = self.decoder.changes();
         let too_large = match self.decoder.decode(block, &self.hpack_limits, &mut self.decoded) {
             Ok(()) => None,
@@ -350,17 +357,18 @@ impl Connection {
         s.remaining_content = content_length;
         self.streams.insert(s);
         self.peer_active += 1;
+        let set = self.field_set();
         match fields {
-            Fields::TooLarge(_) => write::headers(&mut self.events, id, flags, None),
+            Fields::TooLarge(_) => write::headers(&mut self.events, id, flags, None, 0),
             Fields::Checked(_) => match self.repeated.event() {
                 Some((record, at)) => write::headers_again(&mut self.events, id, flags, record, at),
                 None => {
                     let at = self.events.len();
-                    write::headers(&mut self.events, id, flags, Some(&self.decoded));
+                    write::headers(&mut self.events, id, flags, Some(&self.decoded), set);
                     self.repeated.keep_event(&self.events[at..], at);
                 }
             },
-            Fields::Decoded { .. } => write::headers(&mut self.events, id, flags, Some(&self.decoded)),
+            Fields::Decoded { .. } => write::headers(&mut self.events, id, flags, Some(&self.decoded), set),
         }
         Ok(())
     }
@@ -424,8 +432,9 @@ impl Connection {
             self.limit(l, id);
             flags |= ev_flags::TOO_LARGE;
         }
+        let set = self.field_set();
         let h = if too_large.is_some() { None } else { Some(&self.decoded) };
-        write::headers(&mut self.events, id, flags, h);
+        write::headers(&mut self.events, id, flags, h, set);
         if end_stream {
             self.recv_end_stream(idx, id);
         }

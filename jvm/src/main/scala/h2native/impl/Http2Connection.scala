@@ -151,6 +151,8 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
 
   /** Unconsumed tail (a partial frame) of the last input, fed again in front of the next bytes. */
   private[this] var pending: ByteString = ByteString.empty
+  // checked on every feed: a field read instead of a call on the ByteString
+  private[this] var pendingLength = 0
 
   /** The input of the last feed: DATA and GOAWAY offsets point into it. */
   private[this] var input: ByteString = ByteString.empty
@@ -235,7 +237,7 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
    */
   def feed(bytes: ByteString): Int = {
     val h = handle
-    val in = if (pending.isEmpty) bytes else pending ++ bytes
+    val in = if (pendingLength == 0) bytes else pending ++ bytes
     input = in
     val len = in.length
     val consumed =
@@ -251,7 +253,8 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
         in.copyToBuffer(inBuf)
         call(NativeBindings.feed(h, LibraryClock, inAddress, len, ioAddress, io.capacity))
       }
-    pending = if (consumed >= len) ByteString.empty else in.drop(consumed)
+    if (consumed >= len) { pending = ByteString.empty; pendingLength = 0 }
+    else { pending = in.drop(consumed); pendingLength = len - consumed }
     consumed
   }
 
@@ -265,6 +268,10 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
   private[this] val dynIds = Array.fill[Long](DynamicCacheSize)(-1L)
   private[this] val dynFields = new Array[HeaderField](DynamicCacheSize)
   private[this] var scratch = new Array[Byte](256)
+
+  // Field `i` of the last field set seen, by set id (0: none).
+  private[this] val setIds = new Array[Int](SetMemoSize)
+  private[this] val setFields = new Array[HeaderField](SetMemoSize)
 
   /** Header objects created (fields and strings): a counter for tests and metrics. */
   var materialized: Long = 0
@@ -359,8 +366,24 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
     /** HEADERS: number of fields. */
     def fieldCount: Int = u32(12)
 
-    /** HEADERS: field `i`, from the per-connection cache when HPACK indexed it. */
-    def field(i: Int): HeaderField = Http2Connection.this.field(at + 24 + 32 * i)
+    /**
+     * HEADERS: field `i`, from the per-connection cache when HPACK indexed it. A repeated request block carries the
+     * field set id of the fields made for it before (ABI.md): then field `i` is the object made last time, found with
+     * one read.
+     */
+    def field(i: Int): HeaderField = {
+      val entry = at + 24 + 32 * i
+      if (i < SetMemoSize) {
+        val set = io.getInt(entry + 20)
+        if (set != 0 && setIds(i) == set) setFields(i)
+        else {
+          val f = Http2Connection.this.field(entry)
+          setIds(i) = set
+          setFields(i) = f
+          f
+        }
+      } else Http2Connection.this.field(entry)
+    }
 
     /** DATA: the payload, a zero-copy slice of the fed ByteString. */
     def dataSlice: ByteString = { val off = u32(12); input.slice(off, off + u32(16)) }
@@ -407,10 +430,7 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
       if (len + n > cmd.length) cmd = java.util.Arrays.copyOf(cmd, math.max(cmd.length * 2, len + n))
 
     /** Little-endian, as the whole ABI. */
-    private def intAt(i: Int, v: Int): Unit = {
-      val a = cmd
-      a(i) = v.toByte; a(i + 1) = (v >>> 8).toByte; a(i + 2) = (v >>> 16).toByte; a(i + 3) = (v >>> 24).toByte
-    }
+    private def intAt(i: Int, v: Int): Unit = LittleEndian.putInt(cmd, i, v)
 
     private def int(v: Int): Unit = { intAt(len, v); len += 4 }
 
@@ -508,33 +528,64 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
   def hasOutput: Boolean = outLen > 0 || segCount > 0
 
   /**
-   * The bytes to write: accumulated control/header octets (copied out of the IO block) interleaved with the DATA
-   * payloads, which are `payloads(tag)` sliced (zero copy). Clears the accumulated output.
+   * The bytes to write: the control/header octets accumulated since the last take, with the DATA payloads
+   * (`payloads(tag)`, sliced) in their places. Clears the accumulated output.
+   *
+   * When every payload is at most `ChainThreshold` octets (a unary gRPC message, typically), the result is one array:
+   * the payloads are copied in, as hyperium/h2 copies DATA below 256 octets, because a rope node costs more than such a
+   * copy. Otherwise nothing is copied: the payloads are chained between slices of the control octets.
    */
   def takeOutput(payloads: IntFunction[ByteString]): ByteString = {
     handle
-    // one copy of all control octets (outBytes is reused), sliced around the DATA payloads
-    val octets = java.util.Arrays.copyOf(outBytes, outLen)
-    val result =
-      if (segCount == 0) ByteString.fromArrayUnsafe(octets)
-      else {
-        val b = new ByteStringBuilder
-        var prev = 0
-        var i = 0
-        while (i < segCount) {
-          val k = i * 4
-          val pos = segs(k)
-          if (pos > prev) b ++= ByteString.fromArrayUnsafe(octets, prev, pos - prev)
-          b ++= payloads(segs(k + 1)).slice(segs(k + 2), segs(k + 2) + segs(k + 3))
-          prev = pos
-          i += 1
-        }
-        if (outLen > prev) b ++= ByteString.fromArrayUnsafe(octets, prev, outLen - prev)
-        b.result()
-      }
+    var copied = outLen
+    var i = 0
+    while (i < segCount && copied >= 0) {
+      val len = segs(i * 4 + 3)
+      copied = if (len <= ChainThreshold) copied + len else -1
+      i += 1
+    }
+    val result = if (copied >= 0) copiedOutput(payloads, copied) else chainedOutput(payloads)
     outLen = 0
     segCount = 0
     result
+  }
+
+  private def copiedOutput(payloads: IntFunction[ByteString], size: Int): ByteString = {
+    val out = new Array[Byte](size)
+    var prev = 0
+    var at = 0
+    var i = 0
+    while (i < segCount) {
+      val k = i * 4
+      val pos = segs(k)
+      System.arraycopy(outBytes, prev, out, at, pos - prev)
+      at += pos - prev
+      val off = segs(k + 2)
+      val len = segs(k + 3)
+      payloads(segs(k + 1)).slice(off, off + len).copyToArray(out, at, len)
+      at += len
+      prev = pos
+      i += 1
+    }
+    System.arraycopy(outBytes, prev, out, at, outLen - prev)
+    ByteString.fromArrayUnsafe(out)
+  }
+
+  private def chainedOutput(payloads: IntFunction[ByteString]): ByteString = {
+    val octets = java.util.Arrays.copyOf(outBytes, outLen)
+    val b = new ByteStringBuilder
+    var prev = 0
+    var i = 0
+    while (i < segCount) {
+      val k = i * 4
+      val pos = segs(k)
+      if (pos > prev) b ++= ByteString.fromArrayUnsafe(octets, prev, pos - prev)
+      b ++= payloads(segs(k + 1)).slice(segs(k + 2), segs(k + 2) + segs(k + 3))
+      prev = pos
+      i += 1
+    }
+    if (outLen > prev) b ++= ByteString.fromArrayUnsafe(octets, prev, outLen - prev)
+    b.result()
   }
 
   /**
@@ -574,6 +625,9 @@ object Http2Connection {
     "unknown"
   )
 
+  /** Fields per HEADERS event remembered by field set id (`events.field`). */
+  final val SetMemoSize = 32
+
   /** Dynamic-table entries cached per connection, by id modulo this size (see JNI.md). */
   final val DynamicCacheSize = 256
 
@@ -585,6 +639,9 @@ object Http2Connection {
 
   /** Copy below, pin from (rust/ffi/JNI.md: copying wins for small chunks, pinning for 16 KiB). */
   final val DefaultPinThreshold = 8192
+
+  /** DATA payloads up to this many octets may be copied into the output instead of chained (`takeOutput`). */
+  final val ChainThreshold = 256
 
   private val cleaner: Cleaner = Cleaner.create()
 

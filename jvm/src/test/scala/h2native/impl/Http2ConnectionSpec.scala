@@ -23,6 +23,7 @@ object Http2ConnectionSpec {
 
 class Http2ConnectionSpec extends AnyWordSpec with Matchers {
   import H2Abi._
+  import Http2Connection.ChainThreshold
   import Http2ConnectionSpec.Req
 
   /** Reads events; collects requests; answers each ended request (with trailers when gRPC). */
@@ -225,6 +226,79 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
         second.size shouldBe first.size
         server.materialized shouldBe before
         first.zip(second).foreach { case (a, b) => (a eq b) shouldBe true; (a.header eq b.header) shouldBe true }
+      } finally { client.close(); server.close() }
+    }
+
+    "give each request its own fields when blocks repeat and change (field set ids)" in {
+      val client = Http2Connection.client()
+      val server = Http2Connection.server()
+      try {
+        server.feed(client.takeOutput(_ => ByteString.empty))
+        client.feed(server.takeOutput(_ => ByteString.empty))
+        def request(trace: String): Seq[(String, String)] = {
+          val sent = Seq(
+            ":method" -> "POST",
+            ":scheme" -> "http",
+            ":path" -> "/helloworld.Greeter/SayHello",
+            ":authority" -> "localhost",
+            "x-trace" -> trace
+          )
+          client.commands.headers(0, sent, endStream = true).submit()
+          server.feed(client.takeOutput(_ => ByteString.empty))
+          val ev = server.events
+          var got = Seq.empty[(String, String)]
+          while (ev.next()) if (ev.kind == Headers) {
+            got = (0 until ev.fieldCount).map(i => ev.field(i)).map(f => f.name -> f.value)
+            server.commands.reset(ev.streamId, 8)
+          }
+          server.commands.submit()
+          client.feed(server.takeOutput(_ => ByteString.empty))
+          got shouldBe sent
+          got
+        }
+        // a, then a's indexed octets (decoded, remembered), then repeats of them; b changes the block
+        Seq("a", "a", "a", "b", "a", "a", "b", "b").foreach(request)
+      } finally { client.close(); server.close() }
+    }
+
+    "take output as one array when payloads are small, and chain larger payloads without copying them" in {
+      val client = Http2Connection.client()
+      val server = Http2Connection.server()
+      try {
+        server.feed(client.takeOutput(_ => ByteString.empty))
+        client.feed(server.takeOutput(_ => ByteString.empty))
+        def exchange(id: Int, payload: Array[Byte]): (ByteString, ByteString) = {
+          val request = Seq(":method" -> "POST", ":scheme" -> "http", ":path" -> "/p", ":authority" -> "x")
+          client.commands.headers(0, request, endStream = true).submit()
+          server.feed(client.takeOutput(_ => ByteString.empty))
+          server.commands
+            .headers(id, Seq(":status" -> "200"), endStream = false)
+            .data(id, payload.length, endStream = false, tag = 3)
+            .headers(id, Seq("grpc-status" -> "0"), endStream = true)
+            .submit()
+          val body = ByteString.fromArrayUnsafe(payload)
+          val out = server.takeOutput(t => if (t == 3) body else ByteString.empty)
+          (out, body)
+        }
+        def received(out: ByteString): ByteString = {
+          client.feed(out)
+          var data = ByteString.empty
+          val ev = client.events
+          while (ev.next()) if (ev.kind == Data) data ++= ev.dataSlice
+          data
+        }
+
+        val small = Array.fill[Byte](ChainThreshold)('s'.toByte)
+        val (smallOut, _) = exchange(1, small)
+        smallOut.isCompact shouldBe true
+        small(0) = 'z'.toByte // copied: the output keeps what was sent
+        received(smallOut) shouldBe ByteString(Array.fill[Byte](ChainThreshold)('s'.toByte))
+
+        val large = Array.fill[Byte](ChainThreshold + 1)('l'.toByte)
+        val (largeOut, _) = exchange(3, large)
+        largeOut.isCompact shouldBe false
+        large(0) = 'z'.toByte // chained: the output shares the payload's array
+        received(largeOut) shouldBe ByteString('z'.toByte) ++ ByteString(Array.fill[Byte](ChainThreshold)('l'.toByte))
       } finally { client.close(); server.close() }
     }
 
