@@ -201,10 +201,13 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
   }
 
   private def collectOutput(): Unit = {
-    val oOff = io.getInt(16)
-    val oLen = io.getInt(20)
-    val sOff = io.getInt(24)
-    val sLen = io.getInt(28)
+    // offset and length pairs, one read each (the block is little-endian)
+    val o = io.getLong(16)
+    val sg = io.getLong(24)
+    val oOff = o.toInt
+    val oLen = (o >>> 32).toInt
+    val sOff = sg.toInt
+    val sLen = (sg >>> 32).toInt
     val base = outLen
     if (oLen > 0) {
       if (outLen + oLen > outBytes.length)
@@ -253,8 +256,9 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
         in.copyToBuffer(inBuf)
         call(NativeBindings.feed(h, LibraryClock, inAddress, len, ioAddress, io.capacity))
       }
-    if (consumed >= len) { pending = ByteString.empty; pendingLength = 0 }
-    else { pending = in.drop(consumed); pendingLength = len - consumed }
+    // reference stores into this long-lived object cost a GC barrier: skip the usual no-op one
+    if (consumed < len) { pending = in.drop(consumed); pendingLength = len - consumed }
+    else if (pendingLength != 0) { pending = ByteString.empty; pendingLength = 0 }
     consumed
   }
 
@@ -343,8 +347,9 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
     private[this] var at = -1
 
     private[Http2Connection] def reset(): Unit = {
-      pos = io.getInt(8)
-      end = pos + io.getInt(12)
+      val region = io.getLong(8)
+      pos = region.toInt
+      end = pos + (region >>> 32).toInt
       at = -1
     }
 
@@ -439,9 +444,12 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
       int(op | (flags << 16)); int(0); start
     }
 
+    // `begin` reserved 16 octets past the record, so one long store zeroes the padding.
     private def finish(start: Int): Unit = {
-      while ((len - start) % 8 != 0) { cmd(len) = 0; len += 1 }
-      intAt(start + 4, len - start)
+      val padded = (len - start + 7) & ~7
+      LittleEndian.putLong(cmd, len, 0L)
+      len = start + padded
+      intAt(start + 4, padded)
     }
 
     /**
