@@ -129,6 +129,49 @@ fn bench(c: &mut Criterion) {
         })
     });
 
+    // The response alone: streams opened (and their events read) outside the timing, then one
+    // command batch per response (HEADERS, DATA, trailers), as the JVM's outbound path does.
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("unary_response", |b| {
+        let mut enc = Encoder::new();
+        let mut conn = server(&mut enc);
+        let mut cmds = CommandWriter::default();
+        let mut results = Vec::new();
+        let mut next = 41u32;
+        let mut open: Vec<u32> = Vec::new();
+        b.iter_custom(|iters| {
+            let mut timed = std::time::Duration::ZERO;
+            for _ in 0..iters {
+                if open.is_empty() {
+                    let ids: Vec<u32> = (0..64).map(|i| next + 2 * i).collect();
+                    next += 128;
+                    let mut input = requests(&mut enc, ids.iter().copied());
+                    frame::window_update::encode(0, 64 * BODY as u32, &mut input);
+                    conn.feed(&input);
+                    conn.clear_events();
+                    open = ids.into_iter().rev().collect();
+                    cmds.clear();
+                    for &id in &open {
+                        cmds.consumed(id, BODY as u32);
+                    }
+                    apply_commands(&mut conn, &cmds.buf, &mut results).unwrap();
+                    conn.clear_output();
+                }
+                let id = open.pop().unwrap();
+                let t = std::time::Instant::now();
+                cmds.clear();
+                cmds.headers(id, &RESP, false);
+                cmds.data(id, BODY as u32, false, id);
+                cmds.headers(id, &TRAILERS, true);
+                apply_commands(&mut conn, &cmds.buf, &mut results).unwrap();
+                black_box(conn.output());
+                conn.clear_output();
+                timed += t.elapsed();
+            }
+            timed
+        })
+    });
+
     // 100 concurrent streams: 100 requests in one input, answered in one command batch.
     g.throughput(Throughput::Elements(100));
     g.bench_function("100_concurrent_streams", |b| {

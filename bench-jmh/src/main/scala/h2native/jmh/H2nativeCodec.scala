@@ -92,13 +92,61 @@ final class H2nativeCodec(bh: Blackhole) {
   /** A whole unary exchange: the request in, then response headers, message and trailers out as one ByteString. */
   def exchange(): ByteString = {
     val id = feedNext(exchangeBytes, keep = false)
+    conn.commands.consumed(id, message.length)
+    respondOn(id)
+  }
+
+  /** Response headers, message and trailers on `id` (appended to the commands already queued), to one ByteString. */
+  private def respondOn(id: Int): ByteString = {
     conn.commands
-      .consumed(id, message.length)
       .headers(id, responseHeaders, endStream = false)
       .data(id, message.length, endStream = false, tag = 0)
       .headers(id, trailers, endStream = true)
       .submit()
     conn.takeOutput(payloads)
+  }
+
+  // The outbound path alone: a response needs a stream the client opened, so `openStreams` opens a batch of them
+  // (untimed, per JMH invocation) and `respond` answers one.
+  private val requestLength = 9 + warmBlock.length + 9 + message.length
+  private val batchInput =
+    Array.concat(Seq.fill(OutboundBatch)(request(1, warmBlock)) :+ connectionCredit(OutboundBatch * message.length): _*)
+  private val ready = new Array[Int](OutboundBatch)
+  private var readyCount = 0
+  private var readyAt = 0
+
+  /**
+   * Opens `OutboundBatch` streams with one input, as a client sends them (HEADERS, DATA with END_STREAM) with credit
+   * for their responses, and returns the flow-control credit of their bodies.
+   */
+  def openStreams(): Unit = {
+    if (readyAt != readyCount) throw new IllegalStateException("respond() to every open stream first")
+    var i = 0
+    while (i < OutboundBatch) {
+      setStreamIdAt(batchInput, i * requestLength, warmBlock.length, nextId)
+      nextId += 2
+      i += 1
+    }
+    conn.feed(ByteString.fromArrayUnsafe(batchInput))
+    readyCount = 0
+    readyAt = 0
+    val ev = conn.events
+    while (ev.next()) ev.kind match {
+      case H2Abi.Headers      => ready(readyCount) = ev.streamId; readyCount += 1
+      case H2Abi.Data         => conn.commands.consumed(ev.streamId, ev.dataSlice.length)
+      case H2Abi.WindowOpened => ()
+      case other              => throw new IllegalStateException(s"unexpected event $other")
+    }
+    conn.commands.submit()
+    conn.takeOutput(payloads)
+  }
+
+  /** The response on the next stream `openStreams` opened: headers, message and trailers to one ByteString. */
+  def respond(): ByteString = {
+    if (readyAt == readyCount) throw new IllegalStateException("no open stream: openStreams() first")
+    val id = ready(readyAt)
+    readyAt += 1
+    respondOn(id)
   }
 
   def fields: List[(String, String)] = { inboundKeeping(); lastFields }

@@ -69,7 +69,17 @@ final class NettyCodec {
   /** The request in, then HEADERS, DATA and trailing HEADERS written and flushed (released after). */
   def exchange(): Int = {
     read(exchangeBytes)
-    val id = nextId - 2
+    write(nextId - 2)
+  }
+
+  /** The response alone, on the next stream id. */
+  def outbound(): Int = {
+    val id = nextId
+    nextId += 2
+    write(id)
+  }
+
+  private def write(id: Int): Int = {
     val promise = ctx.voidPromise()
     writer.writeHeaders(ctx, id, response, 0, false, promise)
     writer.writeData(ctx, id, payload.duplicate(), 0, false, promise)

@@ -83,21 +83,29 @@ object UnaryGrpc {
    * What a client sends per unary call once warm: the request, and a connection WINDOW_UPDATE for the previous
    * response's message (real clients return credit as they read; without it the server's send window runs dry).
    */
-  def exchangeInput(streamId: Int, block: Array[Byte]): Array[Byte] = {
-    val increment = message.length
-    request(streamId, block) ++
-      frame(
-        WindowUpdate,
-        0,
-        0,
-        Array((increment >>> 24).toByte, (increment >>> 16).toByte, (increment >>> 8).toByte, increment.toByte)
-      )
-  }
+  def exchangeInput(streamId: Int, block: Array[Byte]): Array[Byte] =
+    request(streamId, block) ++ connectionCredit(message.length)
+
+  /** A connection WINDOW_UPDATE of `increment`. */
+  def connectionCredit(increment: Int): Array[Byte] =
+    frame(
+      WindowUpdate,
+      0,
+      0,
+      Array((increment >>> 24).toByte, (increment >>> 16).toByte, (increment >>> 8).toByte, increment.toByte)
+    )
+
+  /** Responses per invocation of the `*Outbound` benchmarks. */
+  final val OutboundBatch = 64
 
   /** Rewrites the stream id of both frames of a `request(_, block)` (or `exchangeInput`) in place. */
-  def setStreamId(request: Array[Byte], blockLength: Int, streamId: Int): Unit = {
-    setInt(request, 5, streamId)
-    setInt(request, 9 + blockLength + 5, streamId)
+  def setStreamId(request: Array[Byte], blockLength: Int, streamId: Int): Unit =
+    setStreamIdAt(request, 0, blockLength, streamId)
+
+  /** As `setStreamId`, for a request starting at `at` in `bytes`. */
+  def setStreamIdAt(bytes: Array[Byte], at: Int, blockLength: Int, streamId: Int): Unit = {
+    setInt(bytes, at + 5, streamId)
+    setInt(bytes, at + 9 + blockLength + 5, streamId)
   }
 
   def wrapped(bytes: Array[Byte]): ByteBuf = Unpooled.wrappedBuffer(bytes)

@@ -64,6 +64,29 @@ class CodecBenchSpec extends AnyWordSpec with Matchers {
         h2.fields shouldBe requestHeaders
       } finally { h2.close(); netty.close() }
     }
+
+    "write a response on every stream of a batch, for 500 batches (past every window)" in {
+      val h2 = new H2nativeCodec(CodecBenchSpec.blackhole)
+      val netty = new NettyCodec
+      val pekko = new PekkoHttpCodec
+      try {
+        var ids = Set.empty[Int]
+        for (_ <- 1 to 500) {
+          h2.openStreams()
+          for (_ <- 1 to OutboundBatch) {
+            val fs = frames(h2.respond())
+            fs.map(f => (f._1, f._2 & EndStream)) shouldBe List((Headers, 0), (Data, 0), (Headers, EndStream))
+            fs(1)._4 shouldBe UnaryGrpc.message.length
+            fs.map(_._3).distinct should have size 1
+            ids += fs.head._3
+            netty.outbound() should be > UnaryGrpc.message.length
+            frames(pekko.outbound()).map(_._1) shouldBe List(Headers, Data, Headers)
+          }
+          an[IllegalStateException] should be thrownBy h2.respond()
+        }
+        ids should have size 500L * OutboundBatch
+      } finally { h2.close(); netty.close() }
+    }
   }
 }
 

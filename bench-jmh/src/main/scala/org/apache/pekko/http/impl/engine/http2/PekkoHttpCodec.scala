@@ -86,9 +86,18 @@ final class PekkoHttpCodec {
 
   def exchange(): ByteString = {
     read(exchangeBytes)
-    val id = nextId - 2
+    render(nextId - 2)
+  }
+
+  /** The response alone, on the next stream id. */
+  def outbound(): ByteString = {
+    val id = nextId
+    nextId += 2
+    render(id)
+  }
+
+  private def render(id: Int): ByteString =
     FrameRenderer.render(HeadersFrame(id, endStream = false, endHeaders = true, block(responseHeaders), None)) ++
       FrameRenderer.render(DataFrame(id, endStream = false, payload)) ++
       FrameRenderer.render(HeadersFrame(id, endStream = true, endHeaders = true, block(trailers), None))
-  }
 }
