@@ -437,11 +437,15 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
     /** Little-endian, as the whole ABI. */
     private def intAt(i: Int, v: Int): Unit = LittleEndian.putInt(cmd, i, v)
 
-    private def int(v: Int): Unit = { intAt(len, v); len += 4 }
+    /** Two ints in one store: `a` first. */
+    private def pairAt(i: Int, a: Int, b: Int): Unit =
+      LittleEndian.putLong(cmd, i, (a & 0xffffffffL) | (b.toLong << 32))
+
+    private def pair(a: Int, b: Int): Unit = { pairAt(len, a, b); len += 8 }
 
     private def begin(op: Int, flags: Int, minLen: Int): Int = {
       ensure(minLen + 16); val start = len
-      int(op | (flags << 16)); int(0); start
+      pair(op | (flags << 16), 0); start
     }
 
     // `begin` reserved 16 octets past the record, so one long store zeroes the padding.
@@ -469,7 +473,7 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
       var it = fields.iterator
       while (it.hasNext) { val f = it.next(); size += 8 + f._1.length + f._2.length; n += 1 }
       val start = begin(1, if (endStream) EndStream else 0, size)
-      int(streamId); int(n)
+      pair(streamId, n)
       // one pass writes the length entries and, after them, the octets
       var entry = len
       var data = len + 8 * n
@@ -478,7 +482,7 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
         val f = it.next()
         val name = f._1
         val value = f._2
-        intAt(entry, name.length); intAt(entry + 4, value.length)
+        pairAt(entry, name.length, value.length)
         entry += 8
         data = putLatin1(putLatin1(data, name), value)
       }
@@ -488,26 +492,26 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
 
     def data(streamId: Int, len: Int, endStream: Boolean, tag: Int): this.type = {
       val start = begin(2, if (endStream) EndStream else 0, 24)
-      int(streamId); int(len); int(tag); int(0); finish(start); this
+      pair(streamId, len); pair(tag, 0); finish(start); this
     }
 
     def reset(streamId: Int, code: Int): this.type = {
-      val start = begin(3, 0, 16); int(streamId); int(code); finish(start); this
+      val start = begin(3, 0, 16); pair(streamId, code); finish(start); this
     }
 
     def ping(payload: Long): this.type = {
       // The 8 payload octets as a little-endian long (what `events.pingPayload` reads).
-      val start = begin(4, 0, 16); int(payload.toInt); int((payload >>> 32).toInt); finish(start); this
+      val start = begin(4, 0, 16); pair(payload.toInt, (payload >>> 32).toInt); finish(start); this
     }
 
     def goaway(graceful: Boolean, code: Int, debug: String): this.type = {
       val d = debug.getBytes(StandardCharsets.UTF_8)
       val start = begin(5, if (graceful) 1 else 0, 16 + d.length)
-      int(code); int(d.length); System.arraycopy(d, 0, cmd, len, d.length); len += d.length; finish(start); this
+      pair(code, d.length); System.arraycopy(d, 0, cmd, len, d.length); len += d.length; finish(start); this
     }
 
     def consumed(streamId: Int, n: Int): this.type = {
-      val start = begin(6, 0, 16); int(streamId); int(n); finish(start); this
+      val start = begin(6, 0, 16); pair(streamId, n); finish(start); this
     }
 
     /** Applies the batch in one native call; results readable from `results` until the next call. */
