@@ -12,8 +12,8 @@ import org.apache.pekko.annotation.InternalApi;
 /**
  * INTERNAL API
  *
- * <p>Little-endian int and long stores into a byte array, one store each. In Java because the JIT folds a VarHandle only when it sits in
- * a static final field, which a Scala object's val is not.
+ * <p>Little-endian int and long stores into a byte array, one store each. In Java because the JIT
+ * folds a VarHandle only when it sits in a static final field, which a Scala object's val is not.
  */
 @InternalApi
 final class LittleEndian {

@@ -383,8 +383,7 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
         if (set != 0 && setIds(i) == set) setFields(i)
         else {
           val f = Http2Connection.this.field(entry)
-          setIds(i) = set
-          setFields(i) = f
+          if (set != 0) { setIds(i) = set; setFields(i) = f }
           f
         }
       } else Http2Connection.this.field(entry)
@@ -572,9 +571,8 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
       val pos = segs(k)
       System.arraycopy(outBytes, prev, out, at, pos - prev)
       at += pos - prev
-      val off = segs(k + 2)
       val len = segs(k + 3)
-      payloads(segs(k + 1)).slice(off, off + len).copyToArray(out, at, len)
+      payload(payloads, k).copyToArray(out, at, len)
       at += len
       prev = pos
       i += 1
@@ -592,12 +590,26 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
       val k = i * 4
       val pos = segs(k)
       if (pos > prev) b ++= ByteString.fromArrayUnsafe(octets, prev, pos - prev)
-      b ++= payloads(segs(k + 1)).slice(segs(k + 2), segs(k + 2) + segs(k + 3))
+      b ++= payload(payloads, k)
       prev = pos
       i += 1
     }
     if (outLen > prev) b ++= ByteString.fromArrayUnsafe(octets, prev, outLen - prev)
     b.result()
+  }
+
+  /** The payload of segment record `k`: its octets of `payloads(tag)`, which must hold them. */
+  private def payload(payloads: IntFunction[ByteString], k: Int): ByteString = {
+    val tag = segs(k + 1)
+    val off = segs(k + 2)
+    val len = segs(k + 3)
+    val p = payloads(tag)
+    if ((p eq null) || p.length < off + len)
+      throw new IllegalStateException(
+        s"DATA payload for tag $tag has ${if (p eq null) "no"
+          else p.length.toString} octets; its DATA command sent octets $off until ${off + len}"
+      )
+    p.slice(off, off + len)
   }
 
   /**

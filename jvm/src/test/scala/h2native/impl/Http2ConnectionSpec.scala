@@ -299,6 +299,20 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
         largeOut.isCompact shouldBe false
         large(0) = 'z'.toByte // chained: the output shares the payload's array
         received(largeOut) shouldBe ByteString('z'.toByte) ++ ByteString(Array.fill[Byte](ChainThreshold)('l'.toByte))
+
+        // a payload shorter than its DATA command: an exception that says so, not a truncated frame
+        client.commands.headers(
+          0,
+          Seq(":method" -> "GET", ":scheme" -> "http", ":path" -> "/", ":authority" -> "x"),
+          true
+        )
+        client.commands.submit()
+        server.feed(client.takeOutput(_ => ByteString.empty))
+        server.commands.headers(5, Seq(":status" -> "200"), endStream = false).data(5, 10, endStream = true, tag = 4)
+        server.commands.submit()
+        intercept[IllegalStateException](server.takeOutput(_ => ByteString("short"))).getMessage should include(
+          "tag 4 has 5 octets"
+        )
       } finally { client.close(); server.close() }
     }
 
