@@ -261,6 +261,53 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
       } finally { client.close(); server.close() }
     }
 
+    "keep each call's output until it is taken, in order, across calls that rewrite the IO block" in {
+      val client = Http2Connection.client()
+      val server = Http2Connection.server()
+      try {
+        server.feed(client.takeOutput(_ => ByteString.empty))
+        client.feed(server.takeOutput(_ => ByteString.empty))
+        server.hasOutput shouldBe false
+        val request = Seq(":method" -> "POST", ":scheme" -> "http", ":path" -> "/p", ":authority" -> "x")
+        val small = ByteString("small")
+        val large = ByteString(Array.fill[Byte](ChainThreshold + 1)('l'.toByte))
+        val bodies = Map(1 -> small, 2 -> large)
+        def exchange(id: Int, second: ByteString): (Seq[Int], ByteString, ByteString) = {
+          client.commands.headers(0, request, endStream = true).submit()
+          server.feed(client.takeOutput(_ => ByteString.empty))
+          // three calls before one take: a batch, a PING answered by the engine, another batch
+          server.commands.headers(id, Seq(":status" -> "200"), endStream = false).data(id, 5, false, tag = 1).submit()
+          server.hasOutput shouldBe true
+          client.commands.ping(42L).submit()
+          server.feed(client.takeOutput(_ => ByteString.empty))
+          val tag = if (second eq small) 1 else 2
+          server.commands
+            .data(id, second.length, endStream = false, tag = tag)
+            .headers(id, Seq("grpc-status" -> "0"), endStream = true)
+            .submit()
+          val out = server.takeOutput(t => bodies(t))
+          server.hasOutput shouldBe false
+          client.feed(out)
+          val kinds = mutable.Buffer[Int]()
+          var data = ByteString.empty
+          val ev = client.events
+          while (ev.next()) {
+            if (ev.kind != WindowOpened) kinds += ev.kind
+            if (ev.kind == Data) data ++= ev.dataSlice
+          }
+          (kinds.toSeq, data, out)
+        }
+        val (kinds, data, out) = exchange(1, small)
+        kinds shouldBe Seq(Headers, Data, PingAck, Data, Headers)
+        data shouldBe small ++ small
+        out.isCompact shouldBe true
+        val (kinds2, data2, out2) = exchange(3, large)
+        kinds2 shouldBe Seq(Headers, Data, PingAck, Data, Headers)
+        data2 shouldBe small ++ large
+        out2.isCompact shouldBe false
+      } finally { client.close(); server.close() }
+    }
+
     "take output as one array when payloads are small, and chain larger payloads without copying them" in {
       val client = Http2Connection.client()
       val server = Http2Connection.server()
