@@ -26,6 +26,17 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
   import Http2Connection.ChainThreshold
   import Http2ConnectionSpec.Req
 
+  /** A client and a server connection that exchanged their SETTINGS, closed after `f`. */
+  private def connectedPair(f: (Http2Connection, Http2Connection) => Unit): Unit = {
+    val client = Http2Connection.client()
+    val server = Http2Connection.server()
+    try {
+      server.feed(client.takeOutput(_ => ByteString.empty))
+      client.feed(server.takeOutput(_ => ByteString.empty))
+      f(client, server)
+    } finally { client.close(); server.close() }
+  }
+
   /** Reads events; collects requests; answers each ended request (with trailers when gRPC). */
   final class Handler(conn: Http2Connection) {
     val requests = mutable.LinkedHashMap.empty[Int, Req]
@@ -229,12 +240,8 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
       } finally { client.close(); server.close() }
     }
 
-    "give each request its own fields when blocks repeat and change (field set ids)" in {
-      val client = Http2Connection.client()
-      val server = Http2Connection.server()
-      try {
-        server.feed(client.takeOutput(_ => ByteString.empty))
-        client.feed(server.takeOutput(_ => ByteString.empty))
+    "give each request its own fields when blocks repeat and change (field set ids)" in connectedPair {
+      (client, server) =>
         def request(trace: String): Seq[(String, String)] = {
           val sent = Seq(
             ":method" -> "POST",
@@ -258,15 +265,10 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
         }
         // a, then a's indexed octets (decoded, remembered), then repeats of them; b changes the block
         Seq("a", "a", "a", "b", "a", "a", "b", "b").foreach(request)
-      } finally { client.close(); server.close() }
     }
 
-    "keep each call's output until it is taken, in order, across calls that rewrite the IO block" in {
-      val client = Http2Connection.client()
-      val server = Http2Connection.server()
-      try {
-        server.feed(client.takeOutput(_ => ByteString.empty))
-        client.feed(server.takeOutput(_ => ByteString.empty))
+    "keep each call's output until it is taken, in order, across calls that rewrite the IO block" in connectedPair {
+      (client, server) =>
         server.hasOutput shouldBe false
         val request = Seq(":method" -> "POST", ":scheme" -> "http", ":path" -> "/p", ":authority" -> "x")
         val small = ByteString("small")
@@ -305,15 +307,10 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
         kinds2 shouldBe Seq(Headers, Data, PingAck, Data, Headers)
         data2 shouldBe small ++ large
         out2.isCompact shouldBe false
-      } finally { client.close(); server.close() }
     }
 
-    "take output as one array when payloads are small, and chain larger payloads without copying them" in {
-      val client = Http2Connection.client()
-      val server = Http2Connection.server()
-      try {
-        server.feed(client.takeOutput(_ => ByteString.empty))
-        client.feed(server.takeOutput(_ => ByteString.empty))
+    "take output as one array when payloads are small, and chain larger payloads without copying them" in connectedPair {
+      (client, server) =>
         def exchange(id: Int, payload: Array[Byte]): (ByteString, ByteString) = {
           val request = Seq(":method" -> "POST", ":scheme" -> "http", ":path" -> "/p", ":authority" -> "x")
           client.commands.headers(0, request, endStream = true).submit()
@@ -360,7 +357,6 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
         intercept[IllegalStateException](server.takeOutput(_ => ByteString("short"))).getMessage should include(
           "tag 4 has 5 octets"
         )
-      } finally { client.close(); server.close() }
     }
 
     "survive random and mutated byte streams" in {
