@@ -88,6 +88,19 @@ class CodecBenchSpec extends AnyWordSpec with Matchers {
       } finally { h2.close(); netty.close() }
     }
   }
+
+  "The crossing benchmark" should {
+    "make a real JNI call and apply empty batches on a connection that stays open" in {
+      val bench = new CrossingBench
+      bench.setup()
+      try {
+        bench.jniCall() shouldBe h2native.impl.NativeLibrary.AbiVersion
+        (1 to 100000).foreach(_ => bench.emptyBatch() shouldBe 0)
+        bench.connection.isClosed shouldBe false
+        bench.connection.hasOutput shouldBe false
+      } finally bench.tearDown()
+    }
+  }
 }
 
 object CodecBenchSpec {
