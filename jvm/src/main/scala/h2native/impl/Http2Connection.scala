@@ -466,12 +466,94 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
       at + n
     }
 
+    // Header lists written recently: a list repeated response after response (`:status` + content-type,
+    // `grpc-status: 0`) is copied from its record with the stream id and flags patched, instead of string by string.
+    // Found by identity first (a Seq is immutable: a caller's constant list costs one reference compare), then by
+    // value. The field strings are kept by reference and the records in preallocated arrays: no allocation.
+    private[this] val memoNames = Array.fill(HeaderMemoSize)(new Array[String](HeaderMemoMaxFields))
+    private[this] val memoValues = Array.fill(HeaderMemoSize)(new Array[String](HeaderMemoMaxFields))
+    private[this] val memoCounts = new Array[Int](HeaderMemoSize) // -1: empty
+    java.util.Arrays.fill(memoCounts, -1)
+    private[this] val memoRecords = Array.fill(HeaderMemoSize)(new Array[Byte](HeaderMemoMaxRecord))
+    private[this] val memoLengths = new Array[Int](HeaderMemoSize)
+    private[this] val memoLists = new Array[Seq[(String, String)]](HeaderMemoSize)
+    private[this] var memoNext = 0
+
+    // A List (what `Seq(...)` builds) is walked without an iterator: this runs for every HEADERS command, and an
+    // iterator that escapes analysis costs an allocation per memo entry compared.
+    private def memoMatches(k: Int, fields: Seq[(String, String)]): Boolean = {
+      val names = memoNames(k)
+      val values = memoValues(k)
+      val n = memoCounts(k)
+      var i = 0
+      fields match {
+        case list: List[(String, String)] =>
+          var rest = list
+          while (i < n && rest.nonEmpty) {
+            val f = rest.head
+            if (!(f._1 == names(i)) || !(f._2 == values(i))) return false
+            rest = rest.tail
+            i += 1
+          }
+          i == n && rest.isEmpty
+        case _ =>
+          val it = fields.iterator
+          while (i < n && it.hasNext) {
+            val f = it.next()
+            if (!(f._1 == names(i)) || !(f._2 == values(i))) return false
+            i += 1
+          }
+          i == n && !it.hasNext
+      }
+    }
+
+    private def memoFind(fields: Seq[(String, String)]): Int = {
+      var k = 0
+      while (k < HeaderMemoSize) { if (memoLists(k) eq fields) return k; k += 1 }
+      k = 0
+      while (k < HeaderMemoSize) { if (memoCounts(k) >= 0 && memoMatches(k, fields)) return k; k += 1 }
+      -1
+    }
+
+    private def memoize(fields: Seq[(String, String)], n: Int, start: Int): Unit = {
+      val length = len - start
+      if (n <= HeaderMemoMaxFields && length <= HeaderMemoMaxRecord) {
+        val k = memoNext
+        memoNext = (k + 1) % HeaderMemoSize
+        val names = memoNames(k)
+        val values = memoValues(k)
+        var i = 0
+        val it = fields.iterator
+        while (it.hasNext) { val f = it.next(); names(i) = f._1; values(i) = f._2; i += 1 }
+        while (i < HeaderMemoMaxFields && names(i) != null) { names(i) = null; values(i) = null; i += 1 }
+        System.arraycopy(cmd, start, memoRecords(k), 0, length)
+        memoLengths(k) = length
+        memoCounts(k) = n
+        memoLists(k) = fields
+      }
+    }
+
+    /**
+     * A HEADERS command. `fields` is read now or, if the same list object was written recently, recognised by identity:
+     * a list wrapping an array the caller changes afterwards (`ArraySeq.unsafeWrapArray`) must not be passed again.
+     */
     def headers(streamId: Int, fields: Seq[(String, String)], endStream: Boolean): this.type = {
+      val flags = if (endStream) EndStream else 0
+      val k = memoFind(fields)
+      if (k >= 0) {
+        val length = memoLengths(k)
+        ensure(length)
+        System.arraycopy(memoRecords(k), 0, cmd, len, length)
+        intAt(len, 1 | (flags << 16))
+        intAt(len + 8, streamId)
+        len += length
+        return this
+      }
       var n = 0
       var size = 16
       var it = fields.iterator
       while (it.hasNext) { val f = it.next(); size += 8 + f._1.length + f._2.length; n += 1 }
-      val start = begin(1, if (endStream) EndStream else 0, size)
+      val start = begin(1, flags, size)
       pair(streamId, n)
       // one pass writes the length entries and, after them, the octets
       var entry = len
@@ -486,7 +568,9 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
         data = putLatin1(putLatin1(data, name), value)
       }
       len = data
-      finish(start); this
+      finish(start)
+      memoize(fields, n, start)
+      this
     }
 
     def data(streamId: Int, len: Int, endStream: Boolean, tag: Int): this.type = {
@@ -651,6 +735,11 @@ object Http2Connection {
 
   /** Fields per HEADERS event remembered by field set id (`events.field`). */
   final val SetMemoSize = 32
+
+  /** Header lists whose command records `commands.headers` remembers, and the largest it remembers. */
+  final val HeaderMemoSize = 4
+  final val HeaderMemoMaxFields = 8
+  final val HeaderMemoMaxRecord = 256
 
   /** Dynamic-table entries cached per connection, by id modulo this size (see JNI.md). */
   final val DynamicCacheSize = 256

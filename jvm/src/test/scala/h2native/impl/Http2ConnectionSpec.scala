@@ -309,6 +309,52 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
         out2.isCompact shouldBe false
     }
 
+    "write header lists equal to recent ones from their records, with each command's stream id and END_STREAM" in connectedPair {
+      (client, server) =>
+        def fresh(fields: (String, String)*): Seq[(String, String)] =
+          fields.map { case (n, v) => new String(n.toCharArray) -> new String(v.toCharArray) }
+        val grpc = Seq(":status" -> "200", "content-type" -> "application/grpc")
+        val lists = Seq(
+          grpc,
+          Seq(":status" -> "200"), // a prefix of the first
+          Seq(":status" -> "204"), // another value
+          grpc :+ ("x-extra" -> "1"), // the first and one more
+          Seq(":status" -> "200", "content-type" -> "application/json"),
+          (":status" -> "200") +: (0 until Http2Connection.HeaderMemoMaxFields).map(i => s"x-h$i" -> s"v$i") // too many
+        )
+        val trailers = Seq(Seq("grpc-status" -> "0"), Seq("grpc-status" -> "1", "grpc-message" -> "no"))
+        val request = Seq(":method" -> "POST", ":scheme" -> "http", ":path" -> "/p", ":authority" -> "x")
+        for (i <- 0 until 44) {
+          client.commands.headers(0, request, endStream = true).submit()
+          server.feed(client.takeOutput(_ => ByteString.empty))
+          var id = 0
+          val ev = server.events
+          while (ev.next()) if (ev.kind == Headers) id = ev.streamId
+          id should be > 0
+          // first the two lists of a gRPC server, with END_STREAM on and off; then every list, evicting each other;
+          // last, lists that start with a remembered shorter one
+          val head = if (i < 20) lists(i % 2) else if (i < 40) lists(i % lists.size) else lists(Seq(1, 3, 1, 0)(i - 40))
+          val trailer = if (i % 4 == 0) None else Some(trailers(i % 2))
+          // the same list objects again (found by identity) or equal ones (found by value), as Lists and Vectors
+          def list(fields: Seq[(String, String)]) =
+            if (i < 4 || (i < 40 && i % 3 == 0)) fields
+            else if (i < 40 && i % 2 == 0) fresh(fields: _*)
+            else fresh(fields: _*).toVector
+          server.commands.headers(id, list(head), endStream = trailer.isEmpty)
+          trailer.foreach(t => server.commands.headers(id, list(t), endStream = true))
+          server.commands.submit()
+          client.feed(server.takeOutput(_ => ByteString.empty))
+          val got = mutable.ArrayBuffer.empty[(Int, Seq[(String, String)], Boolean)]
+          val cev = client.events
+          while (cev.next()) if (cev.kind == Headers) {
+            got += ((cev.streamId, (0 until cev.fieldCount).map(cev.field).map(f => f.name -> f.value), cev.endStream))
+          }
+          withClue(s"response $i: ") {
+            got.toSeq shouldBe (Seq((id, head, trailer.isEmpty)) ++ trailer.map(t => (id, t, true)))
+          }
+        }
+    }
+
     "take output as one array when payloads are small, and chain larger payloads without copying them" in connectedPair {
       (client, server) =>
         def exchange(id: Int, payload: Array[Byte]): (ByteString, ByteString) = {
