@@ -468,50 +468,41 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
 
     // Header lists written recently: a list repeated response after response (`:status` + content-type,
     // `grpc-status: 0`) is copied from its record with the stream id and flags patched, instead of string by string.
-    // Found by identity first (a Seq is immutable: a caller's constant list costs one reference compare), then by
-    // value. The field strings are kept by reference and the records in preallocated arrays: no allocation.
+    // Found by identity (a Seq is immutable: a caller's constant list costs one reference compare) or, for a List (what
+    // the server stage and `Seq(...)` build), by value; walking other Seqs would take an iterator per entry compared.
+    // The field strings are kept by reference and the records in preallocated arrays: no allocation, hit or miss.
+    private[this] val memoLists = new Array[Seq[(String, String)]](HeaderMemoSize) // null: empty
     private[this] val memoNames = Array.fill(HeaderMemoSize)(new Array[String](HeaderMemoMaxFields))
     private[this] val memoValues = Array.fill(HeaderMemoSize)(new Array[String](HeaderMemoMaxFields))
-    private[this] val memoCounts = new Array[Int](HeaderMemoSize) // -1: empty
-    java.util.Arrays.fill(memoCounts, -1)
+    private[this] val memoCounts = new Array[Int](HeaderMemoSize)
     private[this] val memoRecords = Array.fill(HeaderMemoSize)(new Array[Byte](HeaderMemoMaxRecord))
     private[this] val memoLengths = new Array[Int](HeaderMemoSize)
-    private[this] val memoLists = new Array[Seq[(String, String)]](HeaderMemoSize)
     private[this] var memoNext = 0
 
-    // A List (what `Seq(...)` builds) is walked without an iterator: this runs for every HEADERS command, and an
-    // iterator that escapes analysis costs an allocation per memo entry compared.
-    private def memoMatches(k: Int, fields: Seq[(String, String)]): Boolean = {
+    private def memoMatches(k: Int, fields: List[(String, String)]): Boolean = {
       val names = memoNames(k)
       val values = memoValues(k)
       val n = memoCounts(k)
       var i = 0
-      fields match {
-        case list: List[(String, String)] =>
-          var rest = list
-          while (i < n && rest.nonEmpty) {
-            val f = rest.head
-            if (!(f._1 == names(i)) || !(f._2 == values(i))) return false
-            rest = rest.tail
-            i += 1
-          }
-          i == n && rest.isEmpty
-        case _ =>
-          val it = fields.iterator
-          while (i < n && it.hasNext) {
-            val f = it.next()
-            if (!(f._1 == names(i)) || !(f._2 == values(i))) return false
-            i += 1
-          }
-          i == n && !it.hasNext
+      var rest = fields
+      while (i < n && rest.nonEmpty) {
+        val f = rest.head
+        if (!(f._1 == names(i)) || !(f._2 == values(i))) return false
+        rest = rest.tail
+        i += 1
       }
+      i == n && rest.isEmpty
     }
 
     private def memoFind(fields: Seq[(String, String)]): Int = {
       var k = 0
       while (k < HeaderMemoSize) { if (memoLists(k) eq fields) return k; k += 1 }
-      k = 0
-      while (k < HeaderMemoSize) { if (memoCounts(k) >= 0 && memoMatches(k, fields)) return k; k += 1 }
+      fields match {
+        case list: List[(String, String)] =>
+          k = 0
+          while (k < HeaderMemoSize) { if ((memoLists(k) ne null) && memoMatches(k, list)) return k; k += 1 }
+        case _ =>
+      }
       -1
     }
 
@@ -525,7 +516,6 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
         var i = 0
         val it = fields.iterator
         while (it.hasNext) { val f = it.next(); names(i) = f._1; values(i) = f._2; i += 1 }
-        while (i < HeaderMemoMaxFields && names(i) != null) { names(i) = null; values(i) = null; i += 1 }
         System.arraycopy(cmd, start, memoRecords(k), 0, length)
         memoLengths(k) = length
         memoCounts(k) = n
