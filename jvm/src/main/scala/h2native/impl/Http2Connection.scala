@@ -11,7 +11,7 @@ import java.util.function.IntFunction
 import scala.annotation.nowarn
 
 import org.apache.pekko.annotation.InternalApi
-import org.apache.pekko.http.scaladsl.model.HttpHeader
+import org.apache.pekko.http.scaladsl.model.{ContentType, ContentTypes, HttpHeader}
 import org.apache.pekko.http.scaladsl.model.headers.RawHeader
 import org.apache.pekko.util.{ByteString, ByteStringBuilder}
 
@@ -113,11 +113,23 @@ object H2Abi {
 final class HeaderField(val name: String, val value: String) {
   def isPseudo: Boolean = name.nonEmpty && name.charAt(0) == ':'
   private[this] var _header: HttpHeader = _
+  private[this] var _contentType: ContentType = _
 
   /** The pekko-http header (a `RawHeader`), created on first use and then cached with the field. */
   def header: HttpHeader = {
     if (_header eq null) _header = RawHeader(name, value)
     _header
+  }
+
+  /**
+   * The value parsed as a content-type (`application/octet-stream` when it does not parse), cached with the field: a
+   * field HPACK indexed is parsed once per connection, and the cache is the header cache's, with its bound (no map
+   * keyed by values the peer chooses).
+   */
+  def contentType: ContentType = {
+    if (_contentType eq null)
+      _contentType = ContentType.parse(value).getOrElse(ContentTypes.`application/octet-stream`)
+    _contentType
   }
 }
 
@@ -271,6 +283,12 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
   private[this] val staticNames = new Array[String](62)
   private[this] val dynIds = Array.fill[Long](DynamicCacheSize)(-1L)
   private[this] val dynFields = new Array[HeaderField](DynamicCacheSize)
+
+  // Octets of names and values the cache holds. Its slots outlive the HPACK entries they were made for (the peer's
+  // table holds at most `headerTableSize` octets, the slots up to 256 evicted entries), so a peer inserting a new large
+  // value per request would have 256 of them kept: the cache is emptied when it would exceed this budget.
+  private[this] val dynBudget = dynamicCacheOctets(settings.headerTableSize)
+  private[this] var dynOctets = 0L
   private[this] var scratch = new Array[Byte](256)
 
   // Field `i` of the last field set seen, by set id (0: none).
@@ -294,9 +312,21 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
 
   private def storeDynamic(id: Long, f: HeaderField): Unit = {
     val slot = (id & (DynamicCacheSize - 1)).toInt
+    val size = f.name.length + f.value.length
+    val old = dynFields(slot)
+    if (old ne null) dynOctets -= old.name.length + old.value.length
+    if (dynOctets + size > dynBudget) {
+      java.util.Arrays.fill(dynIds, -1L)
+      java.util.Arrays.fill(dynFields.asInstanceOf[Array[AnyRef]], null)
+      dynOctets = 0
+    }
     dynIds(slot) = id
     dynFields(slot) = f
+    dynOctets += size
   }
+
+  /** Octets of header names and values the dynamic-table cache holds now (at most `dynamicCacheOctets`). */
+  def cachedHeaderOctets: Long = dynOctets
 
   private def field(entry: Int): HeaderField = {
     val source = io.get(entry) & 0xff
@@ -733,6 +763,12 @@ object Http2Connection {
 
   /** Dynamic-table entries cached per connection, by id modulo this size (see JNI.md). */
   final val DynamicCacheSize = 256
+
+  /**
+   * The octets (names and values) the dynamic-table cache may hold: four decoder tables' worth, at least 16 KiB. Live
+   * entries never exceed one table, so well-behaved traffic keeps its entries; evicted ones are dropped in bulk.
+   */
+  def dynamicCacheOctets(headerTableSize: Long): Long = math.max(4 * headerTableSize, 16L << 10)
 
   /**
    * `nowMs` for the natives: the library reads its own coarse monotonic clock, cheaper than a clock read here per call

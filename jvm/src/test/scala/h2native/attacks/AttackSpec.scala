@@ -114,9 +114,12 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
    * GC, RSS, native connections and CPU before, during (attack connections still open) and after (closed), and a good
    * client on its own connection throughout.
    */
-  private def attack(name: String, sends: String, server: => Int = port)(body: Attack => String): Unit = {
+  private def attack(name: String, sends: String, server: => Int = port, rssPeakBound: Long = 128 * MiB)(
+      body: Attack => String
+  ): Unit = {
     val live0 = NativeBindings.liveConnections()
     val heap0 = heapUsed()
+    val native0 = nativeUsed()
     val rss0 = rss()
     val good = new GoodClient(server)
     val rssPeak = new AtomicLong(rss0)
@@ -137,6 +140,7 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
       good.awaitOk(goodAtStart + 3, 10.seconds) shouldBe true
       val goodDuring = good.ok.get - goodAtStart
       val heapDuring = heapUsed()
+      val nativeDuring = nativeUsed()
       a.clients.foreach(_.close())
       good.close()
       sampler.interrupt()
@@ -145,6 +149,7 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
       withClue("curl after the attack")((code, out) shouldBe ((0, Hello)))
       awaitLive(live0) shouldBe true
       val heap1 = heapUsed()
+      val native1 = nativeUsed()
       val rss1 = rss()
       val f = Figures(
         name,
@@ -155,6 +160,9 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
         heap0,
         heapDuring,
         heap1,
+        native0,
+        nativeDuring,
+        native1,
         rss0,
         rssPeak.get,
         rss1,
@@ -167,8 +175,10 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
       withClue(f.describe) {
         (heapDuring - heap0) should be < 64 * MiB
         (heap1 - heap0) should be < 64 * MiB
+        (nativeDuring - native0) should be < 64 * MiB
+        (native1 - native0) should be < 8 * MiB
         (rss1 - rss0) should be < 64 * MiB
-        (rssPeak.get - rss0) should be < 128 * MiB
+        (rssPeak.get - rss0) should be < rssPeakBound
         // a very generous sanity bound: a millisecond of CPU per attacker octet would be an algorithmic blow-up
         cpu should be < math.max(a.bytesSent, 1L) * 1000000L + 10.seconds.toNanos
       }
@@ -213,6 +223,84 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
       c.awaitResponse(201).status shouldBe "200"
       c.get(203).body shouldBe Hello
       "431 on each of 100 streams; the connection stays usable"
+    }
+
+    "keep no state that grows with new header values on one long-lived connection" in attack(
+      "Header value churn",
+      s"one connection, one request after another (20 in flight): $Churn requests per header, each with a new " +
+        "3 kB value (every other one HPACK-indexed), of content-type, :path, :authority, user-agent, grpc-timeout, " +
+        "grpc-encoding, custom and -bin metadata; 150 new te values",
+      // ~100 MB of requests turned into garbage grows the young generation, so RSS peaks up to -Xmx whatever is
+      // kept: the heap after GC (below) and native memory are this attack's measure
+      rssPeakBound = 1024 * MiB
+    ) { a =>
+      val c = a.client().handshake()
+      c.send(windowUpdate(0, MaxWindow - 65535)) // the answers' DATA must not stall on our receive window
+      val rnd = new scala.util.Random(16)
+      def fresh(n: Int): String = rnd.alphanumeric.take(n).mkString
+      val base = Seq(":method" -> "GET", ":scheme" -> "http", ":path" -> "/", ":authority" -> "127.0.0.1")
+      def block(name: String, value: String, indexed: Boolean): Array[Byte] = {
+        val fields =
+          if (name.startsWith(":")) base.map { case (n, v) => n -> (if (n == name) value else v) }
+          else base :+ (name -> value)
+        fields
+          .map { case (n, v) => if (n == name && indexed) Hpack.literalIndexed(n, v) else Hpack.literal(n, v) }
+          .reduce(_ ++ _)
+      }
+      // (header, a new value, how many, the answer each request gets)
+      val classes: Seq[(String, () => String, Int, String)] = Seq(
+        ("content-type", () => s"application/grpc+proto; v=${fresh(3000)}", Churn, "200"),
+        (":path", () => s"/helloworld.Greeter/${fresh(3000)}", Churn, "200"),
+        (":authority", () => s"${fresh(3000)}.example:8080", Churn, "200"),
+        ("user-agent", () => s"grpc-java-netty/1.68.0 ${fresh(3000)}", Churn, "200"),
+        ("grpc-timeout", () => s"${fresh(3000)}m", Churn, "200"),
+        ("grpc-encoding", () => s"x-${fresh(3000)}", Churn, "200"),
+        ("x-tenant", () => fresh(3000), Churn, "200"),
+        (
+          "x-trace-bin",
+          () => java.util.Base64.getEncoder.encodeToString(fresh(2200).getBytes("US-ASCII")),
+          Churn,
+          "200"
+        ),
+        // RFC 9113 8.2.2: te other than "trailers" is malformed; 150 stays under the 200 resets-sent limit
+        ("te", () => s"trailers, ${fresh(3000)}", 150, "RST_STREAM(PROTOCOL_ERROR)")
+      )
+      var id = 1
+      (1 to 10).foreach { _ =>
+        c.sendAll(ids(20, id).map(i => headers(i, block("x-warm", fresh(100), indexed = true), endStream = true)))
+        ids(20, id).foreach(i => c.awaitResponse(i).status shouldBe "200")
+        c.clear()
+        id += 40
+      }
+      val heapStart = heapUsed()
+      val growth = classes.filter(k => ChurnHeaders.forall(_.contains(k._1))).map { case (name, value, count, answer) =>
+        var sent = 0
+        while (sent < count) {
+          val batch = math.min(20, count - sent)
+          val batchIds = ids(batch, id).toSeq
+          c.sendAll(batchIds.iterator.zipWithIndex.map { case (s, k) =>
+            headers(s, block(name, value(), indexed = (sent + k) % 2 == 0), endStream = true)
+          })
+          batchIds.foreach { s =>
+            withClue(s"$name, stream $s: ") {
+              if (answer == "200") c.awaitResponse(s).status shouldBe "200"
+              else c.awaitFrame(10.seconds)(f => f.tpe == RST_STREAM && f.stream == s).errorCode shouldBe PROTOCOL_ERROR
+            }
+          }
+          c.clear()
+          sent += batch
+          id += 2 * batch
+        }
+        // the connection is still open: whatever the server keeps for it is still reachable
+        name -> (heapUsed() - heapStart)
+      }
+      c.get(id).status shouldBe "200"
+      val worst = growth.maxBy(_._2)
+      withClue(growth.map { case (n, g) => f"$n%s ${g.toDouble / MiB}%.1f MiB" }.mkString(", ")) {
+        growth.foreach { case (_, g) => g should be < ChurnHeapBound }
+      }
+      f"every request answered (te: RST_STREAM(PROTOCOL_ERROR)); heap after GC, connection open: at most " +
+        f"${worst._2.toDouble / MiB}%.1f MiB above the start (after ${worst._1}), bound ${ChurnHeapBound / MiB} MiB"
     }
 
     "refuse a header count flood with 431" in attack(
@@ -511,6 +599,15 @@ object AttackSpec {
   final val Hello = "hello from h2native"
   final val MiB = 1024L * 1024
 
+  /** Requests per header in the churn attack (`H2NATIVE_CHURN` overrides, for the figures in SECURITY.md). */
+  val Churn: Int = sys.env.get("H2NATIVE_CHURN").map(_.toInt).getOrElse(4000)
+
+  /** Only these headers' classes (`H2NATIVE_CHURN_HEADERS=content-type,:path`); all by default. */
+  val ChurnHeaders: Option[Set[String]] = sys.env.get("H2NATIVE_CHURN_HEADERS").map(_.split(',').toSet)
+
+  /** What one connection may keep, whatever values its peer sends: the header cache's bound plus a margin. */
+  final val ChurnHeapBound = 8 * MiB
+
   private val osBean =
     ManagementFactory.getOperatingSystemMXBean.asInstanceOf[com.sun.management.OperatingSystemMXBean]
 
@@ -522,6 +619,15 @@ object AttackSpec {
     System.gc()
     rt.totalMemory - rt.freeMemory
   }
+
+  private val directPool = ManagementFactory
+    .getPlatformMXBeans(classOf[java.lang.management.BufferPoolMXBean])
+    .asScala
+    .find(_.getName == "direct")
+    .get
+
+  /** Native memory the server holds: the library's allocations and the JVM's direct buffers (IO blocks). */
+  def nativeUsed(): Long = NativeBindings.allocatedBytes() + directPool.getMemoryUsed
 
   /** VmRSS of this process (the test JVM is the server). */
   def rss(): Long = {
@@ -585,6 +691,9 @@ object AttackSpec {
       heap0: Long,
       heapDuring: Long,
       heap1: Long,
+      native0: Long,
+      nativeDuring: Long,
+      native1: Long,
       rss0: Long,
       rssPeak: Long,
       rss1: Long,
@@ -597,16 +706,20 @@ object AttackSpec {
     def cpuPerByte: Double = cpuNanos.toDouble / math.max(bytesSent, 1L)
     def describe: String =
       s"$name: sent $sent; answer: $answer; heap ${mib(heap0)} -> ${mib(heapDuring)} (during) -> " +
-        s"${mib(heap1)} MiB; RSS ${mib(rss0)} -> ${mib(rssPeak)} (peak) -> ${mib(rss1)} MiB; CPU ${cpuNanos / 1000000} ms " +
+        s"${mib(heap1)} MiB; native ${mib(native0)} -> ${mib(nativeDuring)} -> ${mib(native1)} MiB; RSS ${mib(
+            rss0
+          )} -> ${mib(rssPeak)} (peak) -> ${mib(rss1)} MiB; CPU ${cpuNanos / 1000000} ms " +
         f"($cpuPerByte%.0f ns/octet); good client: $goodDuring OK during, 0 failed; native connections $live0 -> $live1"
     def row: String =
       s"| $name | $sends | $answer | ${mib(heap0)} → ${mib(heapDuring)} → ${mib(heap1)} | " +
+        s"${mib(native0)} → ${mib(nativeDuring)} → ${mib(native1)} | " +
         s"${mib(rss0)} → ${mib(rssPeak)} → ${mib(rss1)} | $sent, ${cpuNanos / 1000000} ms, " +
         f"$cpuPerByte%.0f ns/octet | $goodDuring OK, 0 failed; curl after OK |"
   }
   object Figures {
     val header: String =
-      "| Attack | Client sends | Server answer | Heap MiB before → during → after | RSS MiB before → peak → after " +
-        "| Sent, CPU | Good client during / after |\n|---|---|---|---|---|---|---|"
+      "| Attack | Client sends | Server answer | Heap MiB before → during → after " +
+        "| Native MiB before → during → after | RSS MiB before → peak → after " +
+        "| Sent, CPU | Good client during / after |\n|---|---|---|---|---|---|---|---|"
   }
 }

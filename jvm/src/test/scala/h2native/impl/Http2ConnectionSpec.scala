@@ -240,6 +240,40 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
       } finally { client.close(); server.close() }
     }
 
+    "bound the header cache by octets when every request inserts a new large value, and keep serving hits" in {
+      import h2native.attacks.{H2, Hpack}
+      val server = Http2Connection.server()
+      try {
+        val budget = Http2Connection.dynamicCacheOctets(EngineSettings().headerTableSize)
+        val rnd = new Random(7)
+        server.feed(ByteString(H2.Preface ++ H2.settings() ++ H2.settingsAck))
+        server.takeOutput(_ => ByteString.empty)
+        def request(id: Int, block: Array[Byte]): Seq[HeaderField] = {
+          server.feed(ByteString(H2.headers(id, Hpack.request("/") ++ block, endStream = true)))
+          val ev = server.events
+          var fields = Seq.empty[HeaderField]
+          while (ev.next()) if (ev.kind == Headers) fields = (0 until ev.fieldCount).map(ev.field)
+          server.commands.headers(id, Seq(":status" -> "200"), endStream = true)
+          server.commands.submit()
+          server.takeOutput(_ => ByteString.empty)
+          fields
+        }
+        var peak = 0L
+        (0 until 400).foreach { i =>
+          val value = rnd.alphanumeric.take(3000).mkString
+          val fields = request(4 * i + 1, Hpack.literalIndexed("x-tenant", value))
+          fields.last.value shouldBe value
+          // the entry just inserted (dynamic index 62), referenced by the next request: the same object, no new one
+          val again = request(4 * i + 3, Hpack.indexed(62))
+          (again.last eq fields.last) shouldBe true
+          peak = math.max(peak, server.cachedHeaderOctets)
+          withClue(s"request ${i + 1}: ")(server.cachedHeaderOctets should be <= budget)
+        }
+        // the budget was reached (400 x 3 kB inserted) and the cache emptied itself rather than grow
+        peak should be > budget - 3100
+      } finally server.close()
+    }
+
     "give each request its own fields when blocks repeat and change (field set ids)" in connectedPair {
       (client, server) =>
         def request(trace: String): Seq[(String, String)] = {

@@ -210,7 +210,6 @@ final private[h2native] class Http2ServerStage(
       private[this] var lastAuthority: HeaderField = _
       private[this] var lastScheme: String = _
       private[this] var lastUri: Uri = _
-      private[this] val contentTypes = new mutable.HashMap[String, ContentType]
       private[this] val statusStrings = new Array[String](600)
 
       private[this] val responseCallback = getAsyncCallback[(StreamState, Try[HttpResponse])] { case (st, r) =>
@@ -360,7 +359,7 @@ final private[h2native] class Http2ServerStage(
             case ":scheme"        => scheme = f.value
             case ":authority"     => authority = f
             case ":path"          => path = f
-            case "content-type"   => contentType = contentTypes.getOrElseUpdate(f.value, parseContentType(f.value))
+            case "content-type"   => contentType = f.contentType
             case "content-length" => st.contentLength = f.value.toLongOption.getOrElse(-1L)
             case _                => headers += f.header
           }
@@ -398,9 +397,6 @@ final private[h2native] class Http2ServerStage(
         st.requestDone = ev.endStream
         awaiting += st
       }
-
-      private def parseContentType(v: String): ContentType =
-        ContentType.parse(v).getOrElse(ContentTypes.`application/octet-stream`)
 
       private def uriOf(scheme: String, authority: HeaderField, path: HeaderField): Uri =
         if ((path eq lastPath) && (authority eq lastAuthority) && (scheme == lastScheme)) lastUri
