@@ -298,3 +298,119 @@ fn memory_stays_bounded_under_a_mixed_flood() {
     let caps = c.buffer_capacities();
     assert!(caps.iter().all(|&n| n < 64 * 1024), "{caps:?}");
 }
+
+/// RFC 7541 literals written by hand, so that the peer's table is exactly what the test says.
+fn literal(first: u8, name: &str, value: &[u8], huffman: bool) -> Vec<u8> {
+    fn int(v: usize, prefix: u8, first: u8, out: &mut Vec<u8>) {
+        let max = (1usize << prefix) - 1;
+        if v < max {
+            out.push(first | v as u8);
+            return;
+        }
+        out.push(first | max as u8);
+        let mut v = v - max;
+        while v >= 128 {
+            out.push((v & 0x7f) as u8 | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    }
+    let mut b = vec![first];
+    int(name.len(), 7, 0, &mut b);
+    b.extend_from_slice(name.as_bytes());
+    int(value.len(), 7, if huffman { 0x80 } else { 0 }, &mut b);
+    b.extend_from_slice(value);
+    b
+}
+
+fn plain_request() -> Vec<u8> {
+    REQ.iter().flat_map(|(n, v)| literal(0x00, n, v.as_bytes(), false)).collect()
+}
+
+#[test]
+fn events_per_feed_are_bounded_and_the_rest_is_fed_again() {
+    use h2native_codec::conn::limits::MAX_EVENTS_PER_FEED;
+    let mut p = Peer::new();
+    let mut c = server(&mut p);
+    // One 3,000-octet entry in the table, then 99 requests of a few octets that each reference
+    // it four times: ~12 KB of events per ~70 octets of input.
+    let mut first = plain_request();
+    first.extend(literal(0x40, "x-a", &[b'a'; 3000], false));
+    p.headers_open(1, &first, false);
+    let input_first = p.take();
+    let mut input = input_first.clone();
+    // HEADERS with END_HEADERS (headers_open writes flags by hand: add END_HEADERS = 0x4)
+    input[4] |= 0x4;
+    let mut refs = plain_request();
+    refs.extend([0xbe; 4]); // indexed 62, four times
+    for id in (3..200).step_by(2) {
+        p.raw(kind::HEADERS, 0x4, id, &refs);
+    }
+    input.extend(p.take());
+    let mut at = 0;
+    let mut headers = 0;
+    let mut calls = 0;
+    while at < input.len() {
+        let n = c.feed(&input[at..]);
+        calls += 1;
+        assert!(
+            c.events().len() <= MAX_EVENTS_PER_FEED + 16_384 + 32 * 256,
+            "{} octets of events",
+            c.events().len()
+        );
+        headers += take_events(&mut c).iter().filter(|e| matches!(e, Event::Headers { .. })).count();
+        at += n;
+        assert!(n > 0, "no progress at {at}");
+        assert_eq!(c.input_left(), at < input.len(), "input_left at {at}");
+    }
+    assert_eq!(headers, 100);
+    // ~1.1 MB of events in all: taken in many calls, never all at once
+    assert!(calls > 10, "{calls} calls");
+    assert!(!c.is_closed());
+    c.clear_output();
+    let caps = c.buffer_capacities();
+    assert!(caps.iter().all(|&n| n <= h2native_codec::conn::limits::KEEP_CAPACITY), "{caps:?}");
+}
+
+#[test]
+fn buffers_shrink_after_a_burst() {
+    use h2native_codec::conn::limits::KEEP_CAPACITY;
+    let mut p = Peer::new();
+    let mut c = server(&mut p);
+    // A HEADERS + 3 CONTINUATION block (under 64 KiB) whose Huffman literal of 60,000 zero
+    // octets may decode to as little as 16,000 octets: it is decoded (into room for 96,000),
+    // then refused by the 16 KiB list size. The assembly buffer and the decoded storage grow.
+    let mut block = plain_request();
+    block.extend(literal(0x00, "x-h", &[0u8; 60_000], true));
+    let mut chunks = block.chunks(16_000);
+    p.headers_open(1, chunks.next().unwrap(), true);
+    let rest: Vec<&[u8]> = chunks.collect();
+    for (i, ch) in rest.iter().enumerate() {
+        p.continuation(1, ch, i == rest.len() - 1);
+    }
+    feed(&mut c, &mut p);
+    let ev = take_events(&mut c);
+    assert!(has_limit(&ev, Limit::HeaderListSize), "{ev:?}");
+    assert!(!c.is_closed());
+    c.clear_output();
+    let caps = c.buffer_capacities();
+    assert!(caps.iter().all(|&n| n <= KEEP_CAPACITY), "{caps:?}");
+    // HPACK is still in step and the connection serves the next request.
+    p.headers(3, REQ, true);
+    feed(&mut c, &mut p);
+    assert!(take_events(&mut c).iter().any(|e| matches!(e, Event::Headers { stream_id: 3, .. })));
+}
+
+#[test]
+fn a_single_headers_frame_is_bounded_by_the_block_size_too() {
+    let mut p = Peer::new();
+    let mut c = server_with(
+        Config { max_frame_size: 1 << 20, max_header_block_size: 20_000, ..Config::default() },
+        &mut p,
+    );
+    let mut block = plain_request();
+    block.extend(literal(0x00, "x-big", &[b'b'; 30_000], false));
+    p.raw(kind::HEADERS, 0x5, 1, &block);
+    feed(&mut c, &mut p);
+    assert_calm(&mut c, Limit::HeaderBlockSize);
+}

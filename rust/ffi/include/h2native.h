@@ -238,9 +238,11 @@ int h2native_conn_free(struct h2native_conn *conn);
 // `conn`: a handle from `h2native_conn_new_*` (see the handle contract at the top of the header).
 int h2native_conn_set_now(struct h2native_conn *conn, uint64_t now_ms);
 
-// Processes every complete frame at the front of `input[0..len]`; `*consumed` is set to the
-// octets consumed. The unconsumed tail (a partial frame) must be fed again with more bytes
-// appended. DATA and GOAWAY events point into `input`: read them before reusing it.
+// Processes the complete frames at the front of `input[0..len]`; `*consumed` is set to the
+// octets consumed. The unconsumed tail must be fed again: with more bytes appended when it is
+// a partial frame, or at once (after reading and clearing the events) when the call stopped
+// because its events reached 32 KiB (`MAX_EVENTS_PER_FEED`; see `h2native_conn_input_left`).
+// DATA and GOAWAY events point into `input`: read them before reusing it.
 //
 // # Safety
 // `input` must be readable for `len` octets (or NULL with `len` 0); `consumed` NULL or
@@ -308,6 +310,13 @@ int h2native_conn_is_closed(const struct h2native_conn *conn, bool *closed);
 // # Safety
 // `drained` NULL or writable; `conn`: see the handle contract.
 int h2native_conn_is_drained(const struct h2native_conn *conn, bool *drained);
+
+// `*left` = whether the last `h2native_conn_feed` stopped at the event bound with whole
+// frames left in its input: read and clear the events, then feed the unconsumed rest again.
+//
+// # Safety
+// `left` NULL or writable; `conn`: see the handle contract.
+int h2native_conn_input_left(const struct h2native_conn *conn, bool *left);
 
 // Frames received, and sent up to the last `h2native_conn_clear_output`, by frame type:
 // `received` and `sent` each get `H2NATIVE_FRAME_KINDS` counters.

@@ -626,9 +626,11 @@ pub unsafe extern "C" fn h2native_conn_set_now(conn: *mut h2native_conn, now_ms:
     })
 }
 
-/// Processes every complete frame at the front of `input[0..len]`; `*consumed` is set to the
-/// octets consumed. The unconsumed tail (a partial frame) must be fed again with more bytes
-/// appended. DATA and GOAWAY events point into `input`: read them before reusing it.
+/// Processes the complete frames at the front of `input[0..len]`; `*consumed` is set to the
+/// octets consumed. The unconsumed tail must be fed again: with more bytes appended when it is
+/// a partial frame, or at once (after reading and clearing the events) when the call stopped
+/// because its events reached 32 KiB (`MAX_EVENTS_PER_FEED`; see `h2native_conn_input_left`).
+/// DATA and GOAWAY events point into `input`: read them before reusing it.
 ///
 /// # Safety
 /// `input` must be readable for `len` octets (or NULL with `len` 0); `consumed` NULL or
@@ -778,6 +780,19 @@ pub unsafe extern "C" fn h2native_conn_is_drained(conn: *const h2native_conn, dr
     // SAFETY: forwarded contract (`drained` is NULL or writable).
     with_conn("h2native_conn_is_drained", conn.cast_mut(), |h| unsafe {
         put(drained, "drained", h.conn.is_drained())
+    })
+}
+
+/// `*left` = whether the last `h2native_conn_feed` stopped at the event bound with whole
+/// frames left in its input: read and clear the events, then feed the unconsumed rest again.
+///
+/// # Safety
+/// `left` NULL or writable; `conn`: see the handle contract.
+#[no_mangle]
+pub unsafe extern "C" fn h2native_conn_input_left(conn: *const h2native_conn, left: *mut bool) -> c_int {
+    // SAFETY: forwarded contract (`left` is NULL or writable).
+    with_conn("h2native_conn_input_left", conn.cast_mut(), |h| unsafe {
+        put(left, "left", h.conn.input_left())
     })
 }
 

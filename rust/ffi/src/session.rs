@@ -29,6 +29,8 @@ pub const STATUS_OVERFLOW: u32 = 1;
 /// Connection flag bits in the control area.
 pub const FLAG_CLOSED: u32 = 0x1;
 pub const FLAG_DRAINED: u32 = 0x2;
+/// The feed stopped at the event bound with whole frames left: feed the rest again.
+pub const FLAG_INPUT_LEFT: u32 = 0x4;
 
 /// Offsets of the control fields (all u32, little-endian).
 pub mod control {
@@ -163,6 +165,9 @@ impl Session {
         }
         if self.conn.is_drained() {
             flags |= FLAG_DRAINED;
+        }
+        if self.conn.input_left() {
+            flags |= FLAG_INPUT_LEFT;
         }
         block[..CONTROL_LEN].fill(0);
         put_u32(block, control::VALUE, value);

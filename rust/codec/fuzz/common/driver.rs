@@ -21,12 +21,13 @@ use h2native_codec::event::{self, apply_commands, CommandWriter, Event};
 use h2native_codec::frame::{self, FRAME_HEADER_LEN, MAX_MAX_FRAME_SIZE};
 
 const CHUNKS: [usize; 16] = [1, 2, 3, 5, 8, 9, 13, 17, 24, 64, 100, 333, 1024, 4096, 16_393, 70_000];
-const DELAYS: [u64; 16] = [0, 1, 5, 50, 500, 999, 1_000, 5_000, 9_999, 10_001, 29_999, 30_001, 60_000, 600_000, 0, 3_600_000];
-/// Sane bound on each reusable buffer: what one call of at most ~90 KB of input can produce,
-/// with every limit at its default, is far below.
+const DELAYS: [u64; 16] =
+    [0, 1, 5, 50, 500, 999, 1_000, 5_000, 9_999, 10_001, 29_999, 30_001, 60_000, 600_000, 0, 3_600_000];
 /// Bounds the work of one input (the script cycles while it feeds).
 const MAX_STEPS: usize = 4096;
-const MAX_BUFFER_CAPACITY: usize = 8 << 20;
+/// Bound on each reusable buffer after a call: the event bound (32 KiB) plus one event of up to
+/// 16 KiB of fields and 256 records; the others stay far below.
+const MAX_BUFFER_CAPACITY: usize = 256 << 10;
 
 pub struct Driver {
     pub conn: Connection,
@@ -139,10 +140,17 @@ impl Driver {
 
     fn feed(&mut self, chunk: &[u8], auto_consume: bool) {
         self.pending.extend_from_slice(chunk);
-        let input = std::mem::take(&mut self.pending);
-        let n = self.conn.feed(&input);
+        let mut input = std::mem::take(&mut self.pending);
+        let mut n = self.conn.feed(&input);
         assert!(n <= input.len(), "feed consumed {n} of {} octets", input.len());
         self.after_call(Some(&input));
+        // What the JVM does when a feed stopped at the event bound: the rest again, at once.
+        while self.conn.input_left() {
+            assert!(n > 0, "input left but nothing consumed");
+            input.drain(..n);
+            n = self.conn.feed(&input);
+            self.after_call(Some(&input));
+        }
         let tail = &input[n..];
         if !self.conn.is_closed() {
             // feed takes every complete frame: what is left is less than one frame (or a
@@ -197,7 +205,11 @@ impl Driver {
             }
             _ => {
                 let big = vec![b'x'; usize::from(arg) * 64];
-                self.cmds.headers(id, &[(b":status", b"200", false), (b"x-big", &big[..], arg & 2 != 0)], false);
+                self.cmds.headers(
+                    id,
+                    &[(b":status", b"200", false), (b"x-big", &big[..], arg & 2 != 0)],
+                    false,
+                );
             }
         }
         self.apply();

@@ -55,7 +55,12 @@ fn grpc_client_frames() -> Vec<u8> {
     let mut enc = Encoder::new();
     let mut v = Vec::new();
     frame::settings::encode(
-        &[Setting::EnablePush(false), Setting::MaxConcurrentStreams(0), Setting::InitialWindowSize(1 << 20), Setting::MaxHeaderListSize(8192)],
+        &[
+            Setting::EnablePush(false),
+            Setting::MaxConcurrentStreams(0),
+            Setting::InitialWindowSize(1 << 20),
+            Setting::MaxHeaderListSize(8192),
+        ],
         &mut v,
     );
     frame::window_update::encode(0, 983_041, &mut v);
@@ -72,7 +77,11 @@ fn curl_frames() -> Vec<u8> {
     let mut enc = Encoder::new();
     let mut v = Vec::new();
     frame::settings::encode(
-        &[Setting::MaxConcurrentStreams(100), Setting::InitialWindowSize(33_554_432), Setting::EnablePush(false)],
+        &[
+            Setting::MaxConcurrentStreams(100),
+            Setting::InitialWindowSize(33_554_432),
+            Setting::EnablePush(false),
+        ],
         &mut v,
     );
     frame::window_update::encode(0, 33_488_897, &mut v);
@@ -127,7 +136,12 @@ fn server_edge_frames() -> Vec<u8> {
     let mut enc = Encoder::new();
     let mut v = Vec::new();
     frame::settings::encode(
-        &[Setting::HeaderTableSize(256), Setting::MaxFrameSize(32_768), Setting::MaxConcurrentStreams(1), Setting::EnableConnectProtocol(true)],
+        &[
+            Setting::HeaderTableSize(256),
+            Setting::MaxFrameSize(32_768),
+            Setting::MaxConcurrentStreams(1),
+            Setting::EnableConnectProtocol(true),
+        ],
         &mut v,
     );
     frame::settings::encode_ack(&mut v);
@@ -184,13 +198,21 @@ fn main() {
     // Scripts (see common/driver.rs): 0x30 feed 1 KiB, 0x08 feed 3, 0x2c feed 333, 0x1a now+999,
     // 0x07 respond (arg), 0x0f DATA (arg), 0x0b trailers, 0x2f GOAWAY error, 0x1f graceful GOAWAY.
     put("server_conn", "grpc", with(&[], grpc_client_frames()));
-    put("server_conn", "grpc-chunked-respond", with(&[0x08, 0x2c, 0x07, 0x00, 0x0f, 0x05, 0x0b, 0x01, 0x1a, 0x30], grpc_client_frames()));
+    put(
+        "server_conn",
+        "grpc-chunked-respond",
+        with(&[0x08, 0x2c, 0x07, 0x00, 0x0f, 0x05, 0x0b, 0x01, 0x1a, 0x30], grpc_client_frames()),
+    );
     put("server_conn", "grpc-graceful", with(&[0x30, 0x1f, 0x00, 0x2a, 0x30], grpc_client_frames()));
     put("server_conn", "curl-get", with(&[], curl_frames()));
     put("server_conn", "h2spec", with(&[], h2spec_frames()));
     put("server_conn", "h2spec-bytewise", with(&[0x00], h2spec_frames()));
     put("client_conn", "grpc-response", with(&[], grpc_server_frames()));
-    put("client_conn", "grpc-response-chunked", with(&[0x04, 0x20, 0x1a, 0x0f, 0x05, 0x30], grpc_server_frames()));
+    put(
+        "client_conn",
+        "grpc-response-chunked",
+        with(&[0x04, 0x20, 0x1a, 0x0f, 0x05, 0x30], grpc_server_frames()),
+    );
     put("client_conn", "edge", with(&[], server_edge_frames()));
     put("client_conn", "edge-ping-goaway", with(&[0x2c, 0x1b, 0x07, 0x23, 0x01, 0x30], server_edge_frames()));
 
@@ -205,14 +227,24 @@ fn main() {
     let grpc: Vec<Vec<u8>> = (0..3).map(|_| block(&mut enc, GRPC_REQUEST)).collect();
     put("hpack_decoder", "grpc", hpack_input(0x72, 0xff, &grpc));
     let mut enc = Encoder::new();
-    let mixed = vec![block(&mut enc, CURL_GET), block(&mut enc, GRPC_RESPONSE), block(&mut enc, GRPC_TRAILERS), block(&mut enc, CURL_GET)];
+    let mixed = vec![
+        block(&mut enc, CURL_GET),
+        block(&mut enc, GRPC_RESPONSE),
+        block(&mut enc, GRPC_TRAILERS),
+        block(&mut enc, CURL_GET),
+    ];
     put("hpack_decoder", "mixed-small-limits", hpack_input(0x1d, 0x02, &mixed));
     let mut enc = Encoder::new();
     enc.set_max_table_size(256);
     let resized = vec![block(&mut enc, GRPC_REQUEST), block(&mut enc, GRPC_REQUEST)];
     put("hpack_decoder", "table-256", hpack_input(0xf5, 0x40, &resized));
     if let Some(dir) = stories {
-        for (name, story) in [("nghttp2", "nghttp2/story_00.json"), ("go-hpack", "go-hpack/story_05.json"), ("python-hpack", "python-hpack/story_10.json"), ("nghttp2-change-table-size", "nghttp2-change-table-size/story_03.json")] {
+        for (name, story) in [
+            ("nghttp2", "nghttp2/story_00.json"),
+            ("go-hpack", "go-hpack/story_05.json"),
+            ("python-hpack", "python-hpack/story_10.json"),
+            ("nghttp2-change-table-size", "nghttp2-change-table-size/story_03.json"),
+        ] {
             let wires = story_wires(&dir.join(story), 6);
             if !wires.is_empty() {
                 put("hpack_decoder", &format!("story-{name}"), hpack_input(0xf2, 0xff, &wires));

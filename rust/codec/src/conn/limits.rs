@@ -13,6 +13,21 @@ use crate::frame::{DEFAULT_MAX_FRAME_SIZE, MAX_WINDOW_SIZE};
 /// §6.9.2: the initial window of every stream and of the connection before any SETTINGS.
 pub const DEFAULT_WINDOW: u32 = 65_535;
 
+/// Event octets one [`crate::conn::Connection::feed`] call appends before it stops taking
+/// frames. A HEADERS event is about the size of the decoded list (up to `max_header_list_size`
+/// plus 32 per field), so a few octets of input that reference a large dynamic-table entry
+/// cost kilobytes of events: without this bound one chunk of input could fill megabytes.
+/// The rest is left unconsumed and [`crate::conn::Connection::input_left`] says so; the caller
+/// reads the events and feeds the rest again. One event may cross the bound: the buffer holds
+/// at most this plus one event. 32 KiB is about 80 gRPC requests' events: a large read of
+/// well-behaved traffic takes a few calls, each far cheaper than the requests it carries.
+pub const MAX_EVENTS_PER_FEED: usize = 32 << 10;
+
+/// Reusable buffers (events, output, segments, block assembly, decoded fields, HPACK scratch)
+/// whose capacity grew past this are shrunk once they are empty again, so that one large burst
+/// from a peer does not stay allocated for the connection's life.
+pub const KEEP_CAPACITY: usize = 16 << 10;
+
 /// Configuration of one connection. Every field has a default through [`Default`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -56,8 +71,11 @@ pub struct Config {
     /// every stream). 100 per window.
     pub max_settings_per_window: u32,
     /// PING/SETTINGS ACKs and RST_STREAMs we owe the peer but the caller has not drained from
-    /// the output yet: a peer that sends and never reads (or floods) cannot grow our output
-    /// without bound. 1,000, nghttp2's NGHTTP2_DEFAULT_MAX_OBQ_FLOOD_ITEM (Netty: 10,000).
+    /// the output yet (counted until [`crate::conn::Connection::clear_output`]): one input
+    /// cannot grow our output without bound. A caller that clears the output after every call
+    /// (the ffi layer does) bounds what it has not written yet itself: the JVM stage stops
+    /// reading while 1 MiB of output is queued. 1,000, nghttp2's
+    /// NGHTTP2_DEFAULT_MAX_OBQ_FLOOD_ITEM (Netty: 10,000).
     pub max_queued_control_replies: u32,
     /// RST_STREAM frames received per window (Rapid Reset, CVE-2023-44487) for streams we had
     /// not started to answer; resets after our response headers are not counted. 200 per 30 s,

@@ -39,7 +39,7 @@ pub use self::settings::PeerSettings;
 pub use self::stream::State;
 
 use self::flow::{RecvWindow, SendWindow};
-use self::limits::{RateCounter, DEFAULT_WINDOW};
+use self::limits::{RateCounter, DEFAULT_WINDOW, KEEP_CAPACITY, MAX_EVENTS_PER_FEED};
 use self::settings::LocalSettings;
 use self::store::{Cause, ClosedRing, Store};
 use crate::error::{ErrorCode, H2Error};
@@ -53,6 +53,19 @@ pub const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 pub const MAX_STREAM_ID: u32 = (1 << 31) - 1;
 /// Payload of the PING between the two GOAWAYs of a graceful shutdown.
 pub const GRACEFUL_PING: [u8; 8] = *b"h2n-shut";
+
+/// Initial capacities of the reusable buffers, and what `trim` shrinks them back to.
+const EVENTS_CAPACITY: usize = 4096;
+const OUT_CAPACITY: usize = 4096;
+const SEGS_CAPACITY: usize = 256;
+
+/// Shrinks an empty buffer that grew past `KEEP_CAPACITY` back to `initial`.
+#[inline]
+fn trim(buf: &mut Vec<u8>, initial: usize) {
+    if buf.capacity() > KEEP_CAPACITY && buf.is_empty() {
+        *buf = Vec::with_capacity(initial);
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -160,6 +173,8 @@ pub struct Connection {
     /// The client preface is at the front of `out` until the first `clear_output` (not a frame).
     preface_in_out: bool,
     events: Vec<u8>,
+    /// The last `feed` stopped at `MAX_EVENTS_PER_FEED` with whole frames left.
+    input_left: bool,
     out: Vec<u8>,
     segs: Vec<u8>,
     /// ACKs and RST_STREAMs in `out` since the caller last drained it.
@@ -222,9 +237,10 @@ impl Connection {
             drained_reported: false,
             counts: FrameCounts::default(),
             preface_in_out: role == Role::Client,
-            events: Vec::with_capacity(4096),
-            out: Vec::with_capacity(4096),
-            segs: Vec::with_capacity(256),
+            events: Vec::with_capacity(EVENTS_CAPACITY),
+            input_left: false,
+            out: Vec::with_capacity(OUT_CAPACITY),
+            segs: Vec::with_capacity(SEGS_CAPACITY),
             queued_replies: 0,
             resets_received: RateCounter::default(),
             resets_sent: RateCounter::default(),
@@ -250,9 +266,19 @@ impl Connection {
         &self.events
     }
 
+    /// Forgets the events; after a burst the buffer goes back to its initial capacity.
     #[inline]
     pub fn clear_events(&mut self) {
         self.events.clear();
+        trim(&mut self.events, EVENTS_CAPACITY);
+    }
+
+    /// The last [`Connection::feed`] stopped after `MAX_EVENTS_PER_FEED` octets of events with
+    /// whole frames still in its input: read the events, then feed the unconsumed rest again
+    /// (without waiting for more bytes).
+    #[inline]
+    pub fn input_left(&self) -> bool {
+        self.input_left
     }
 
     /// Octets to write to the peer, with DATA payloads inserted per [`Connection::segments`].
@@ -275,6 +301,9 @@ impl Connection {
         self.out.clear();
         self.segs.clear();
         self.queued_replies = 0;
+        trim(&mut self.out, OUT_CAPACITY);
+        trim(&mut self.segs, SEGS_CAPACITY);
+        trim(&mut self.scratch, 0);
     }
 
     // ----- state -----
@@ -341,8 +370,16 @@ impl Connection {
 
     /// Capacity of the reusable buffers (events, output, segments, header block), to check
     /// that memory stays bounded.
-    pub fn buffer_capacities(&self) -> [usize; 4] {
-        [self.events.capacity(), self.out.capacity(), self.segs.capacity(), self.block.capacity()]
+    pub fn buffer_capacities(&self) -> [usize; 7] {
+        [
+            self.events.capacity(),
+            self.out.capacity(),
+            self.segs.capacity(),
+            self.block.capacity(),
+            self.decoded.capacity(),
+            self.decoder.scratch_capacity(),
+            self.scratch.capacity(),
+        ]
     }
 
     // ----- clock -----
@@ -394,9 +431,16 @@ impl Connection {
                 None => return if self.phase == Phase::Closed { input.len() } else { 0 },
             }
         }
+        let events_at_start = self.events.len();
+        self.input_left = false;
         while self.phase != Phase::Closed {
             let buf = &input[pos..];
             let Some(head) = FrameHeader::parse(buf) else { break };
+            if self.events.len() - events_at_start >= MAX_EVENTS_PER_FEED {
+                // The rest waits for the caller to take these events (limits.rs).
+                self.input_left = true;
+                break;
+            }
             if head.length > self.cfg.max_frame_size {
                 // §4.2; reported from the header alone so we never buffer an oversize frame.
                 self.connection_error(ErrorCode::FrameSizeError, "frame larger than SETTINGS_MAX_FRAME_SIZE");
@@ -411,11 +455,23 @@ impl Connection {
                 self.on_error(e);
             }
         }
+        self.trim_decode_buffers();
         if self.phase == Phase::Closed {
+            self.input_left = false;
             input.len()
         } else {
             pos
         }
+    }
+
+    /// After a burst, gives back what the field-block buffers grew to (limits.rs,
+    /// `KEEP_CAPACITY`); a block still being assembled keeps its buffer.
+    fn trim_decode_buffers(&mut self) {
+        if self.pending.is_none() {
+            trim(&mut self.block, 0);
+        }
+        self.decoded.trim(KEEP_CAPACITY);
+        self.decoder.trim_scratch(KEEP_CAPACITY);
     }
 
     /// Server: checks the client preface. `Some(24)` once it is all in and correct, `None`

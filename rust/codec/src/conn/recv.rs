@@ -195,13 +195,14 @@ impl Connection {
             self.empty_frame()?;
         }
         let self_dependent = h.priority.is_some_and(|p| p.dependency == h.stream_id);
-        if h.end_headers {
-            // The common case: decode straight from the input, no copy.
-            return self.header_block(h.stream_id, h.end_stream, self_dependent, h.fragment);
-        }
+        // Whole or in pieces, a block is bounded alike (a configured max frame size may exceed it).
         if h.fragment.len() > self.cfg.max_header_block_size as usize {
             self.limit(Limit::HeaderBlockSize, h.stream_id);
             return conn_err(ErrorCode::EnhanceYourCalm, "field block too large");
+        }
+        if h.end_headers {
+            // The common case: decode straight from the input, no copy.
+            return self.header_block(h.stream_id, h.end_stream, self_dependent, h.fragment);
         }
         self.block.clear();
         self.block.extend_from_slice(h.fragment);

@@ -59,6 +59,24 @@ impl DecodedHeaders {
         self.fields.len()
     }
 
+    /// Octets of field storage allocated (bytes and field records).
+    pub fn capacity(&self) -> usize {
+        self.bytes.capacity() + self.fields.capacity() * std::mem::size_of::<Field>()
+    }
+
+    /// Shrinks storage that grew past `keep` octets and is now mostly unused (a Huffman string
+    /// is decoded into room for its longest possible output before a limit refuses it, so one
+    /// block can grow `bytes` well past the list size it may keep). The fields stay.
+    pub fn trim(&mut self, keep: usize) {
+        if self.bytes.capacity() > keep && self.bytes.len() <= self.bytes.capacity() / 4 {
+            self.bytes.shrink_to(self.bytes.len());
+        }
+        let records = keep / std::mem::size_of::<Field>();
+        if self.fields.capacity() > records && self.fields.len() <= self.fields.capacity() / 4 {
+            self.fields.shrink_to(self.fields.len());
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty()
     }

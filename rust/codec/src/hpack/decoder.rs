@@ -401,6 +401,18 @@ impl Decoder {
         Ok(())
     }
 
+    /// Octets allocated for the scratch buffer of fields decoded only for the table.
+    pub fn scratch_capacity(&self) -> usize {
+        self.scratch.capacity()
+    }
+
+    /// Frees the scratch buffer if it grew past `keep` octets (one oversized literal).
+    pub fn trim_scratch(&mut self, keep: usize) {
+        if self.scratch.capacity() > keep {
+            self.scratch = Vec::new();
+        }
+    }
+
     /// A counter of the changes to the decoder's state: dynamic table insertions, size updates
     /// and [`set_max_table_size`](Self::set_max_table_size). A block decodes to the same fields
     /// (or the same error) every time while this does not move, and a block that leaves it

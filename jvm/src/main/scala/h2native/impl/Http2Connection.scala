@@ -170,7 +170,7 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
   private[this] var input: ByteString = ByteString.empty
 
   // Output accumulated across calls: control/header octets and segment records (outPos, tag, off, len).
-  private[this] var outBytes = new Array[Byte](4096)
+  private[this] var outBytes = new Array[Byte](OutputCapacity)
   private[this] var outLen = 0
   private[this] var segs = new Array[Int](64)
   private[this] var segCount = 0
@@ -184,7 +184,7 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
 
   private[this] var flagsWord = 0
 
-  growIo(16 << 10)
+  growIo(IoCapacity)
   call(NativeBindings.flush(handle, ioAddress, io.capacity))
 
   private def handle: Long = {
@@ -196,6 +196,15 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
   private def growIo(capacity: Int): Unit = {
     io = ByteBuffer.allocateDirect(capacity).order(ByteOrder.LITTLE_ENDIAN)
     ioAddress = NativeBindings.address(io)
+  }
+
+  /**
+   * Before a call: an IO block that grew past `IoKeepCapacity` for a burst (its events are read by now) is replaced by
+   * one of the initial size, so a burst a peer provoked once is not kept for the connection's life.
+   */
+  private def ioBlock(): Long = {
+    if (io.capacity > IoKeepCapacity) growIo(IoCapacity)
+    ioAddress
   }
 
   /** Takes a native status; on OVERFLOW grows the block and flushes; then collects the output. */
@@ -255,18 +264,20 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
     val in = if (pendingLength == 0) bytes else pending ++ bytes
     input = in
     val len = in.length
+    val block = ioBlock()
     val consumed =
-      if (len >= pinThreshold && in.isCompact) {
-        val arr = in.toArrayUnsafe()
-        call(NativeBindings.feedArray(h, LibraryClock, arr, 0, len, ioAddress, io.capacity))
+      if ((len >= pinThreshold && in.isCompact) || len > KeepCapacity) {
+        // a large fragmented input is joined on the heap and pinned: a direct copy would keep its size
+        val arr = if (in.isCompact) in.toArrayUnsafe() else in.toArray
+        call(NativeBindings.feedArray(h, LibraryClock, arr, 0, len, block, io.capacity))
       } else {
         if ((inBuf eq null) || inBuf.capacity < len) {
-          inBuf = ByteBuffer.allocateDirect(math.max(len, 16 << 10))
+          inBuf = ByteBuffer.allocateDirect(math.max(len, InputCapacity))
           inAddress = NativeBindings.address(inBuf)
         }
         inBuf.clear()
         in.copyToBuffer(inBuf)
-        call(NativeBindings.feed(h, LibraryClock, inAddress, len, ioAddress, io.capacity))
+        call(NativeBindings.feed(h, LibraryClock, inAddress, len, block, io.capacity))
       }
     // reference stores into this long-lived object cost a GC barrier: skip the usual no-op one
     if (consumed < len) { pending = in.drop(consumed); pendingLength = len - consumed }
@@ -276,6 +287,12 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
 
   def isClosed: Boolean = (flagsWord & 1) != 0
   def isDrained: Boolean = (flagsWord & 2) != 0
+
+  /**
+   * The last `feed` stopped at the engine's event bound (32 KiB of events, rust/codec/src/conn/limits.rs) with whole
+   * frames left: read its events, then `feed(ByteString.empty)` to go on with the rest.
+   */
+  def inputLeft: Boolean = (flagsWord & 4) != 0
 
   // ---------------------------------------------------------------- header cache
 
@@ -455,9 +472,9 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
   object commands {
     // Records are written into a heap array (plain stores, no buffer bookkeeping per field) and copied into the
     // direct buffer the native side reads in one bulk put per batch.
-    private[this] var cmd = new Array[Byte](4096)
+    private[this] var cmd = new Array[Byte](CommandCapacity)
     private[this] var len = 0
-    private[this] var buf = ByteBuffer.allocateDirect(4096)
+    private[this] var buf = ByteBuffer.allocateDirect(CommandCapacity)
     private[this] var addr = NativeBindings.address(buf)
 
     private def ensure(n: Int): Unit =
@@ -622,11 +639,13 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
       val h = handle
       val n = len
       len = 0
-      if (buf.capacity < n) {
-        buf = ByteBuffer.allocateDirect(math.max(n, buf.capacity * 2)); addr = NativeBindings.address(buf)
+      if (buf.capacity < n || (buf.capacity > KeepCapacity && n <= CommandCapacity)) {
+        // grown for a large batch only while one needs it
+        buf = ByteBuffer.allocateDirect(math.max(n, CommandCapacity)); addr = NativeBindings.address(buf)
       }
       buf.put(0, cmd, 0, n)
-      call(NativeBindings.apply(h, LibraryClock, addr, n, ioAddress, io.capacity))
+      if (cmd.length > KeepCapacity) cmd = new Array[Byte](CommandCapacity)
+      call(NativeBindings.apply(h, LibraryClock, addr, n, ioBlock(), io.capacity))
       results
     }
   }
@@ -662,6 +681,8 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
     val result = if (copied >= 0) copiedOutput(payloads, copied) else chainedOutput(payloads)
     outLen = 0
     segCount = 0
+    if (outBytes.length > KeepCapacity) outBytes = new Array[Byte](OutputCapacity)
+    if (segs.length > KeepCapacity / 4) segs = new Array[Int](64)
     result
   }
 
@@ -778,6 +799,25 @@ object Http2Connection {
 
   /** Copy below, pin from (rust/ffi/JNI.md: copying wins for small chunks, pinning for 16 KiB). */
   final val DefaultPinThreshold = 8192
+
+  /**
+   * Initial sizes of the per-connection buffers: the IO block, the direct input copy (inputs above it are pinned), the
+   * command records, the output octets. A buffer grown past `KeepCapacity` for a burst goes back to its initial size
+   * after the call that needed it (SECURITY.md: a peer's burst is not kept for the connection's life); the input copy
+   * never grows past it (larger inputs are pinned).
+   */
+  final val IoCapacity = 16 << 10
+  final val InputCapacity = 16 << 10
+  final val CommandCapacity = 4096
+  final val OutputCapacity = 4096
+  final val KeepCapacity = 64 << 10
+
+  /**
+   * The IO block is kept up to this size: what one feed can need under the engine's event bound (32 KiB of events plus
+   * one HEADERS event of up to 24 KiB, control replies, segments) after doubling from 16 KiB. Only a larger burst (a
+   * huge command batch's output) gets a block that is dropped after its call.
+   */
+  final val IoKeepCapacity = 128 << 10
 
   /** DATA payloads up to this many octets may be copied into the output instead of chained (`takeOutput`). */
   final val ChainThreshold = 256

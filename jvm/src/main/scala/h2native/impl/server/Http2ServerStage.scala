@@ -264,12 +264,27 @@ final private[h2native] class Http2ServerStage(
         val bytes = grab(in)
         metrics.bytesIn.add(bytes.length)
         conn.feed(bytes)
+        afterFeed()
+        feedLeftInput()
+        maybePullIn()
+      }
+
+      private def afterFeed(): Unit = {
         readEvents()
         dispatchAwaiting()
         submit()
         flush()
-        maybePullIn()
       }
+
+      /**
+       * The engine stops a feed once its events reach a bound (a few input octets can decode to kilobytes of headers):
+       * the rest of the input goes in now, unless the writer is behind, then when the socket drained (`onPull`).
+       */
+      private def feedLeftInput(): Unit =
+        while (conn.inputLeft && !closeAfterFlush && outPending.length < MaxPendingOutput) {
+          conn.feed(ByteString.empty)
+          afterFeed()
+        }
 
       private[this] var settingsTimerStarted = false
 
@@ -288,7 +303,10 @@ final private[h2native] class Http2ServerStage(
 
       /** Reads on while the writer keeps up: a peer that never reads cannot grow our output without bound. */
       private def maybePullIn(): Unit =
-        if (!hasBeenPulled(in) && !isClosed(in) && !closeAfterFlush && outPending.length < MaxPendingOutput) pull(in)
+        if (
+          !hasBeenPulled(in) && !isClosed(in) && !closeAfterFlush && !conn.inputLeft &&
+          outPending.length < MaxPendingOutput
+        ) pull(in)
 
       override def onUpstreamFinish(): Unit = completeStage()
 
@@ -749,6 +767,7 @@ final private[h2native] class Http2ServerStage(
       override def onPull(): Unit = {
         pushPending()
         resumeStalled()
+        feedLeftInput()
         maybePullIn()
       }
 
