@@ -42,6 +42,36 @@ fn graceful_shutdown_two_goaways_around_a_ping_then_drained() {
 }
 
 #[test]
+fn graceful_shutdown_ends_without_the_ping_ack_after_the_timeout() {
+    use h2native_codec::conn::limits::GRACEFUL_PING_TIMEOUT_MS;
+    let mut p = Peer::new();
+    let mut c = server(&mut p);
+    c.set_now(1_000);
+    p.headers(1, REQ, true);
+    feed(&mut c, &mut p);
+    c.goaway_graceful();
+    take_frames(&mut c);
+    // The peer never acknowledges the PING but goes on opening streams: still accepted...
+    p.headers(3, REQ, true);
+    feed(&mut c, &mut p);
+    c.set_now(1_000 + GRACEFUL_PING_TIMEOUT_MS - 1);
+    assert!(take_frames(&mut c).is_empty());
+    assert_eq!(c.active_streams(), 2);
+    // ...until the timeout: the final GOAWAY names the last one, and later streams are ignored.
+    c.set_now(1_000 + GRACEFUL_PING_TIMEOUT_MS);
+    let f = take_frames(&mut c);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].goaway(), (3, ErrorCode::NoError));
+    p.headers(5, REQ, true);
+    feed(&mut c, &mut p);
+    assert_eq!(c.stream_state(5), None);
+    c.clear_events();
+    respond(&mut c, 1, true);
+    respond(&mut c, 3, true);
+    assert!(c.is_drained());
+}
+
+#[test]
 fn immediate_goaway_with_error_closes() {
     let mut p = Peer::new();
     let mut c = server(&mut p);

@@ -190,3 +190,31 @@ fn large_header_block_is_split_into_continuations() {
         ]
     );
 }
+
+/// A peer that allows a huge table (SETTINGS_HEADER_TABLE_SIZE 2^32 - 1) gets one of at most
+/// `max_encoder_table_size` (4,096): a decoder that keeps only 4,096 octets decodes every block.
+#[test]
+fn a_huge_peer_table_size_is_capped_for_the_encoder() {
+    use h2native_codec::hpack::{DecodedHeaders, Decoder, Limits};
+    let mut p = Peer::new();
+    let mut c = server(&mut p);
+    p.settings(&[Setting::HeaderTableSize(u32::MAX)]);
+    for i in 0..40u32 {
+        p.headers(2 * i + 1, REQ, true);
+    }
+    feed(&mut c, &mut p);
+    c.clear_output();
+    let mut dec = Decoder::new(4096);
+    let limits = Limits { max_header_list_size: 1 << 20, max_header_count: 100 };
+    for i in 0..40u32 {
+        let value = format!("{i:04}").repeat(250); // 1,000 octets, new each time
+        let fields = [(&b":status"[..], &b"200"[..], false), (&b"x-v"[..], value.as_bytes(), false)];
+        c.send_headers(2 * i + 1, fields, true).unwrap();
+        for f in take_frames(&mut c).iter().filter(|f| f.kind == kind::HEADERS) {
+            let mut out = DecodedHeaders::new();
+            dec.decode(&f.payload, &limits, &mut out).expect("decodes with a 4,096-octet table");
+            let got: Vec<_> = out.iter().map(|(n, v, _)| (n.to_vec(), v.to_vec())).collect();
+            assert_eq!(got[1], (b"x-v".to_vec(), value.as_bytes().to_vec()), "response {i}");
+        }
+    }
+}

@@ -23,6 +23,13 @@ pub const DEFAULT_WINDOW: u32 = 65_535;
 /// well-behaved traffic takes a few calls, each far cheaper than the requests it carries.
 pub const MAX_EVENTS_PER_FEED: usize = 32 << 10;
 
+/// Graceful shutdown: the final GOAWAY (with the last stream processed) follows the ACK of our
+/// PING, or this many milliseconds without it, so that a peer that does not answer PINGs cannot
+/// keep a draining connection accepting streams. The caller must call the connection (any call
+/// sets the time) while it drains: the JVM stage ticks it every half second. 2 s: many round
+/// trips (grpc-java waits 10 s, well beyond the deadlines servers shut down with).
+pub const GRACEFUL_PING_TIMEOUT_MS: u64 = 2_000;
+
 /// Reusable buffers (events, output, segments, block assembly, decoded fields, HPACK scratch)
 /// whose capacity grew past this are shrunk once they are empty again, so that one large burst
 /// from a peer does not stay allocated for the connection's life.

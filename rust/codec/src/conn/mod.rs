@@ -39,7 +39,9 @@ pub use self::settings::PeerSettings;
 pub use self::stream::State;
 
 use self::flow::{RecvWindow, SendWindow};
-use self::limits::{RateCounter, DEFAULT_WINDOW, KEEP_CAPACITY, MAX_EVENTS_PER_FEED};
+use self::limits::{
+    RateCounter, DEFAULT_WINDOW, GRACEFUL_PING_TIMEOUT_MS, KEEP_CAPACITY, MAX_EVENTS_PER_FEED,
+};
 use self::settings::LocalSettings;
 use self::store::{Cause, ClosedRing, Store};
 use crate::error::{ErrorCode, H2Error};
@@ -88,8 +90,9 @@ enum Phase {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum GoAwaySent {
     No,
-    /// Graceful shutdown step 1: GOAWAY(2^31-1) and a PING are out; streams still accepted.
-    Announced,
+    /// Graceful shutdown step 1: GOAWAY(2^31-1) and a PING are out (at this time); streams
+    /// still accepted until the PING's ACK or `GRACEFUL_PING_TIMEOUT_MS`.
+    Announced(u64),
     /// GOAWAY with this last stream id is out: higher peer streams are ignored.
     Final(u32),
 }
@@ -405,6 +408,12 @@ impl Connection {
                 self.limit(Limit::SettingsTimeout, 0);
                 self.connection_error(ErrorCode::SettingsTimeout, "SETTINGS not acknowledged in time");
                 return;
+            }
+        }
+        if let GoAwaySent::Announced(at) = self.goaway_sent {
+            if now_ms.saturating_sub(at) >= GRACEFUL_PING_TIMEOUT_MS {
+                // A peer that does not answer our PING: announce the real last stream now.
+                self.goaway(ErrorCode::NoError, b"");
             }
         }
         let idle = self.cfg.idle_timeout_ms;

@@ -591,7 +591,7 @@ impl Connection {
             }
             return Ok(());
         }
-        if p.payload == GRACEFUL_PING && self.goaway_sent == GoAwaySent::Announced {
+        if p.payload == GRACEFUL_PING && matches!(self.goaway_sent, GoAwaySent::Announced(_)) {
             // Graceful shutdown step 2: every stream the peer sent before our first GOAWAY
             // has now arrived; announce the real last stream id.
             self.goaway(ErrorCode::NoError, b"");

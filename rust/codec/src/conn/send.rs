@@ -206,7 +206,7 @@ impl Connection {
         }
         frame::goaway::encode(MAX_STREAM_ID, ErrorCode::NoError, b"", &mut self.out);
         frame::ping::encode(false, GRACEFUL_PING, &mut self.out);
-        self.goaway_sent = GoAwaySent::Announced;
+        self.goaway_sent = GoAwaySent::Announced(self.now);
     }
 
     /// Immediate GOAWAY with the last peer stream processed. With NO_ERROR, streams up to it

@@ -361,6 +361,19 @@ final class AttackClient(port: Int, autoAckSettings: Boolean = true) extends Aut
     }
   }
 
+  /**
+   * The frames received since the last `drain` (or `clear`), forgotten here; waits up to `timeout` for at least one.
+   * Empty once the connection has ended and every frame was taken.
+   */
+  def drain(timeout: FiniteDuration): Vector[Frame] = lock.synchronized {
+    val deadline = System.nanoTime() + timeout.toNanos
+    while (frames.isEmpty && eof.isEmpty && System.nanoTime() < deadline)
+      lock.wait(math.max(1, (deadline - System.nanoTime()) / 1000000))
+    val taken = frames.toVector
+    frames.clear()
+    taken
+  }
+
   /** Forgets the frames received so far (a long-lived client's memory stays flat). */
   def clear(): Unit = lock.synchronized {
     frames.clear()

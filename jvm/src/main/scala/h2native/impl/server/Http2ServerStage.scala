@@ -51,6 +51,14 @@ private[h2native] object Http2ServerStage {
   final private val SmallBufferSize = 4 * 1024
 
   private case object SettingsTimer
+  private case object ShutdownTick
+
+  /**
+   * While a graceful shutdown drains, the engine is called this often even if the peer is silent: it sends the final
+   * GOAWAY once the peer acknowledged its PING or a timeout passed (GRACEFUL_PING_TIMEOUT_MS,
+   * rust/codec/.../limits.rs).
+   */
+  final private val ShutdownTickInterval = 500.millis
   private case object PrefaceTimer
 
   final val NoError = 0x0
@@ -220,6 +228,7 @@ final private[h2native] class Http2ServerStage(
       private[this] val terminateCallback = getAsyncCallback[Unit] { _ =>
         conn.commands.goaway(graceful = true, NoError, "")
         countCommand()
+        scheduleAtFixedRate(ShutdownTick, ShutdownTickInterval, ShutdownTickInterval)
         submit()
         flush()
       }
@@ -294,11 +303,10 @@ final private[h2native] class Http2ServerStage(
             log.debug("h2native: {} sent nothing within the settings timeout; closing", remoteText)
             completeStage()
           }
-        } else if (timerKey == SettingsTimer && !conn.isClosed) {
-          conn.feed(ByteString.empty) // no new octets: the engine looks at the clock (GOAWAY(SETTINGS_TIMEOUT) if due)
-          readEvents()
-          submit()
-          flush()
+        } else if ((timerKey == SettingsTimer || timerKey == ShutdownTick) && !conn.isClosed) {
+          // no new octets: the engine looks at the clock (GOAWAY(SETTINGS_TIMEOUT), the final graceful GOAWAY)
+          conn.feed(ByteString.empty)
+          afterFeed()
         }
 
       /** Reads on while the writer keeps up: a peer that never reads cannot grow our output without bound. */
