@@ -76,11 +76,23 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
     30.seconds
   )
 
+  /** A server that collects request bodies before dispatch (min-collect-strict-entity-size) up to a small limit. */
+  private lazy val collectBinding: Http.ServerBinding = Await.result(
+    NativeHttp2(system)
+      .newServerAt("127.0.0.1", 0)
+      .adaptSettings(s =>
+        s.copy(maxRequestEntitySize = 256 * 1024, http2 = s.http2.copy(minCollectStrictEntitySize = 1 << 20))
+      )
+      .bind(handler),
+    30.seconds
+  )
+
   private val figures = mutable.ArrayBuffer.empty[Figures]
 
   override def beforeAll(): Unit = {
     binding
     slowBinding
+    collectBinding
     // Warm up (JIT, buffers) so that the first attack's RSS does not count the server's start-up.
     (1 to 20).foreach(_ => curl(port)._2 shouldBe Hello)
     val c = new AttackClient(port).handshake()
@@ -94,6 +106,7 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
     try Files.writeString(Paths.get("target", "attack-figures.md"), table + "\n")
     catch { case NonFatal(_) => () }
     Await.result(slowBinding.terminate(2.seconds), 30.seconds)
+    Await.result(collectBinding.terminate(2.seconds), 30.seconds)
     Await.result(binding.terminate(2.seconds), 30.seconds)
     Await.result(system.terminate(), 30.seconds)
   }
@@ -332,6 +345,33 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
       withClue(s"native memory after the bursts, connections open: ${held / 1024} KiB: ")(held should be < 8 * MiB)
       s"every request answered (200 x 20,020); native memory held after the bursts: ${held / 1024} KiB for 20 " +
         "connections"
+    }
+
+    "refuse request bodies collected before dispatch beyond max-request-entity-size with 413" in attack(
+      "Bodies collected before dispatch",
+      "100 POSTs each sending 320 KiB without END_STREAM, to a server collecting up to 1 MiB before dispatch " +
+        "(min-collect-strict-entity-size) with max-request-entity-size 256 KiB",
+      collectBinding.localAddress.getPort
+    ) { a =>
+      val c = a.client().handshake()
+      val chunk = new Array[Byte](16 * 1024)
+      // in rounds of 20 streams (each round's 6.4 MB is answered before the next)
+      ids(5, 1).foreach { first =>
+        val round = ids(20, 40 * (first / 2) + 1).toVector
+        c.sendAll(round.iterator.flatMap { id =>
+          Iterator(headers(id, Hpack.request("/count", "POST"), endStream = false)) ++
+            Iterator.fill(20)(data(id, chunk, endStream = false))
+        })
+        round.foreach { id =>
+          withClue(s"stream $id: ") {
+            c.awaitFrame(10.seconds)(f => f.tpe == HEADERS && f.stream == id).status shouldBe Some("413")
+            c.awaitFrame(10.seconds)(f => f.tpe == RST_STREAM && f.stream == id).errorCode shouldBe NO_ERROR
+          }
+        }
+        c.clear()
+      }
+      c.get(401).status shouldBe "200"
+      "413 on each of 100 streams, once 256 KiB were collected (and RST_STREAM(NO_ERROR)); the connection stays usable"
     }
 
     "refuse a header count flood with 431" in attack(
