@@ -17,6 +17,7 @@ import org.apache.pekko.http.scaladsl.Http
  *   - `serve --backend h2native|pekko-http|grpc-java [--host H] [--port N]`: serve the Greeter until killed.
  *   - `server-command --backend B [--host H] [--port N]`: print the command the driver runs for a server.
  *   - `demo`: start the Greeter on stock pekko-http, call it once through a real pekko-grpc client, report.
+ *   - `payload --scenario S --out DIR`: write the scenario's request and reply as gRPC frames (for h2native-load).
  */
 object Main {
   private val usage =
@@ -24,7 +25,8 @@ object Main {
        |${DriverConfig.usage.linesIterator.map("       " + _).mkString("\n")}
        |       bench-grpc serve --backend ${Backend.all.mkString("|")} [--host 127.0.0.1] [--port 50051]
        |       bench-grpc server-command --backend B [--host H] [--port N]
-       |       bench-grpc demo""".stripMargin
+       |       bench-grpc demo
+       |       bench-grpc payload --scenario complex_proto|string_100B --out DIR""".stripMargin
 
   def main(args: Array[String]): Unit = args.toList match {
     case Nil             => sys.exit(Driver.main(Nil))
@@ -35,6 +37,9 @@ object Main {
         println(ServerJvm.command(b, h, p, Some(0)).map(a => if (a.contains(' ')) s"'$a'" else a).mkString(" "))
       }
     case "demo" :: Nil => demo()
+    case "payload" :: "--scenario" :: scenario :: "--out" :: dir :: Nil =>
+      val (req, resp) = Payloads.write(scenario, new java.io.File(dir))
+      println(s"$req $resp")
     case other =>
       System.err.println(s"unknown arguments: ${other.mkString(" ")}")
       System.err.println(usage)
