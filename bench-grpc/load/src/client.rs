@@ -25,6 +25,9 @@ pub struct Settings {
     pub calls_per_connection: u64,
     /// Reset this share of calls (RST_STREAM(CANCEL)) right after sending them.
     pub cancel_percent: u32,
+    /// Read at most this many octets per second on each connection (0: as fast as they come): a
+    /// slow reader, whose responses back up in the server.
+    pub read_rate: u64,
 }
 
 #[derive(Default)]
@@ -75,6 +78,9 @@ pub struct Client {
     received_unacked: u32,
     goaway: bool,
     closed: bool,
+    read_rate: u64,
+    read_tokens: f64,
+    read_refilled: Instant,
 }
 
 impl Client {
@@ -106,6 +112,9 @@ impl Client {
             received_unacked: 0,
             goaway: false,
             closed: false,
+            read_rate: s.read_rate,
+            read_tokens: 0.0,
+            read_refilled: Instant::now(),
         };
         match TcpStream::connect(&s.target) {
             Ok(sock) => {
@@ -194,14 +203,26 @@ impl Client {
                 self.in_end -= self.in_start;
                 self.in_start = 0;
             }
+            let mut room = self.input.len() - self.in_end;
+            if self.read_rate > 0 {
+                let now = Instant::now();
+                let refill = now.duration_since(self.read_refilled).as_secs_f64() * self.read_rate as f64;
+                self.read_tokens = (self.read_tokens + refill).min(16_384.0);
+                self.read_refilled = now;
+                room = room.min(self.read_tokens as usize);
+                if room == 0 {
+                    break;
+                }
+            }
             let sock = self.sock.as_mut().expect("open");
-            match sock.read(&mut self.input[self.in_end..]) {
+            match sock.read(&mut self.input[self.in_end..self.in_end + room]) {
                 Ok(0) => {
                     self.close(counts, "connection closed by the server");
                     return;
                 }
                 Ok(n) => {
                     self.in_end += n;
+                    self.read_tokens -= n as f64;
                     if !self.frames(expected, counts, latencies) {
                         self.close(counts, "protocol error");
                         return;

@@ -10,7 +10,7 @@
 //! h2native-load --target 127.0.0.1:50051 --path /bench.string100b.Greeter/SayHello \
 //!   --request req.bin --response resp.bin [--shape identical|grpc-timeout|traceparent] \
 //!   [--connections 50] [--streams 20] [--duration 10] [--requests N] [--rate R] \
-//!   [--calls-per-connection N] [--cancel-percent P]
+//!   [--calls-per-connection N] [--cancel-percent P] [--read-rate OCTETS_PER_S]
 //! ```
 //!
 //! `--rate`: calls start on a fixed schedule (open loop) and latency counts from the scheduled
@@ -43,6 +43,7 @@ struct Args {
     rate: Option<f64>,
     calls_per_connection: u64,
     cancel_percent: u32,
+    read_rate: u64,
 }
 
 fn args() -> Args {
@@ -59,6 +60,7 @@ fn args() -> Args {
         rate: None,
         calls_per_connection: 0,
         cancel_percent: 0,
+        read_rate: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -78,6 +80,7 @@ fn args() -> Args {
             "--rate" => a.rate = Some(num(&v)),
             "--calls-per-connection" => a.calls_per_connection = num(&v) as u64,
             "--cancel-percent" => a.cancel_percent = num(&v) as u32,
+            "--read-rate" => a.read_rate = num(&v) as u64,
             _ => usage(&format!("unknown flag {flag}")),
         }
     }
@@ -99,6 +102,7 @@ fn main() {
         streams: a.streams.clamp(1, 1000),
         calls_per_connection: a.calls_per_connection,
         cancel_percent: a.cancel_percent,
+        read_rate: a.read_rate,
     };
     let mut counts = Counts::default();
     let mut clients: Vec<Client> =
