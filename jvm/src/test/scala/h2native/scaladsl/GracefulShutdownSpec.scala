@@ -26,12 +26,11 @@ import h2native.impl.NativeBindings
  * clients got answers.
  */
 class GracefulShutdownSpec extends AnyWordSpec with Matchers {
-  import H2._
+  import GracefulShutdownSpec._
 
   "terminate(deadline) under saturation" should {
     "answer or refuse every stream, and run the handler only for the answered ones" in {
       implicit val system: ActorSystem = ActorSystem("GracefulShutdownSpec")
-      import system.dispatcher
       val handled = new AtomicLong
       // one call in four answers after 1-20 ms, so that calls are in the handler when the GOAWAY goes out
       val handler: HttpRequest => Future[HttpResponse] = { req =>
@@ -71,6 +70,11 @@ class GracefulShutdownSpec extends AnyWordSpec with Matchers {
       } finally Await.result(system.terminate(), 30.seconds)
     }
   }
+
+}
+
+object GracefulShutdownSpec {
+  import H2._
 
   final val Connections = 8
   final val InFlight = 40
