@@ -127,9 +127,15 @@ final class H2nativeCodec(bh: Blackhole) {
       nextId += 2
       i += 1
     }
-    conn.feed(ByteString.fromArrayUnsafe(batchInput))
     readyCount = 0
     readyAt = 0
+    conn.feed(ByteString.fromArrayUnsafe(batchInput))
+    takeOpened()
+    // the engine takes 32 KiB of events per feed: the rest of the batch follows
+    while (conn.inputLeft) { conn.feed(ByteString.empty); takeOpened() }
+  }
+
+  private def takeOpened(): Unit = {
     val ev = conn.events
     while (ev.next()) ev.kind match {
       case H2Abi.Headers      => ready(readyCount) = ev.streamId; readyCount += 1
