@@ -7,8 +7,10 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use h2native_codec::conn::{Config, Connection, PREFACE};
-use h2native_codec::event::{apply_commands, ev, get_u16, get_u32, CommandWriter};
+use h2native_codec::abi::testing::CommandWriter;
+use h2native_codec::abi::Connection;
+use h2native_codec::abi::{apply_commands, ev, get_u16, get_u32};
+use h2native_codec::conn::{Config, PREFACE};
 use h2native_codec::frame;
 use h2native_codec::hpack::Encoder;
 
@@ -187,10 +189,18 @@ fn bench(c: &mut Criterion) {
                 input
             },
             |input| {
-                conn.feed(&input);
-                black_box(answer_all(&mut conn, &mut cmds, &mut results));
-                black_box(conn.output());
-                conn.clear_output();
+                // one feed takes 32 KiB of events: the rest follows once they are answered
+                let mut at = 0;
+                loop {
+                    at += conn.feed(&input[at..]);
+                    black_box(answer_all(&mut conn, &mut cmds, &mut results));
+                    black_box(conn.output());
+                    conn.clear_output();
+                    if !conn.input_left() {
+                        break;
+                    }
+                }
+                assert_eq!(at, input.len());
             },
             criterion::BatchSize::SmallInput,
         )

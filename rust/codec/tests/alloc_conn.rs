@@ -6,8 +6,10 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::hint::black_box;
 
-use h2native_codec::conn::{Config, Connection, PREFACE};
-use h2native_codec::event::{apply_commands, CommandWriter};
+use h2native_codec::abi::apply_commands;
+use h2native_codec::abi::testing::CommandWriter;
+use h2native_codec::abi::Connection;
+use h2native_codec::conn::{Config, PREFACE};
 use h2native_codec::frame;
 use h2native_codec::hpack::Encoder;
 
@@ -99,7 +101,7 @@ fn warm_server(enc: &mut Encoder) -> Connection {
 
 fn unary(c: &mut Connection, input: &[u8]) {
     assert_eq!(c.feed(input), input.len());
-    let id = h2native_codec::event::get_u32(c.events(), 8);
+    let id = h2native_codec::abi::get_u32(c.events(), 8);
     c.consumed(id, 100);
     c.send_headers(id, RESP.iter().copied(), false).unwrap();
     assert_eq!(c.send_data(id, 200, false, 1).unwrap(), 200);
@@ -137,7 +139,7 @@ fn unary_exchange_through_command_buffer_allocates_nothing() {
     let mut results = Vec::with_capacity(64);
     let batch = |c: &mut Connection, cmds: &mut CommandWriter, results: &mut Vec<u8>, input: &[u8]| {
         c.feed(input);
-        let id = h2native_codec::event::get_u32(c.events(), 8);
+        let id = h2native_codec::abi::get_u32(c.events(), 8);
         cmds.clear();
         cmds.consumed(id, 100);
         cmds.headers(id, &RESP, false);

@@ -3,8 +3,8 @@
 #[path = "conn_support.rs"]
 mod support;
 
+use h2native_codec::abi::testing::Event;
 use h2native_codec::error::ErrorCode;
-use h2native_codec::event::Event;
 use h2native_codec::frame::kind;
 use support::*;
 

@@ -9,9 +9,11 @@ mod support;
 
 use std::collections::{BTreeMap, HashMap};
 
-use h2native_codec::conn::{Config, Connection, SendError};
+use h2native_codec::abi::testing::Event;
+use h2native_codec::abi::Connection;
+use h2native_codec::abi::{ev_flags, testing};
+use h2native_codec::conn::{Config, SendError};
 use h2native_codec::error::ErrorCode;
-use h2native_codec::event::{self, ev_flags, Event};
 
 struct Rng(u64);
 
@@ -127,7 +129,7 @@ impl Side {
         let out = self.conn.output();
         let mut v = Vec::with_capacity(out.len());
         let mut pos = 0;
-        for s in event::segments(self.conn.segments()) {
+        for s in self.conn.segments().iter().copied() {
             v.extend_from_slice(&out[pos..s.out_pos as usize]);
             let (stream, base) = self.tags[&s.tag];
             let start = base + u64::from(s.payload_off);
@@ -227,7 +229,7 @@ fn run(seed: u64, stats: &mut Stats) {
                 let evs: Vec<u8> = b.conn.events().to_vec();
                 b.conn.clear_events();
                 let dir = 1 - b.dir;
-                for e in event::events(&evs) {
+                for e in testing::events(&evs) {
                     match e {
                         Event::Headers { stream_id, flags, fields } => {
                             assert_eq!(flags & ev_flags::TOO_LARGE, 0);

@@ -4,9 +4,11 @@
 #[path = "conn_support.rs"]
 mod support;
 
-use h2native_codec::conn::{Config, Connection};
+use h2native_codec::abi::testing::Event;
+use h2native_codec::abi::Connection;
+use h2native_codec::abi::{ev_flags, source};
+use h2native_codec::conn::Config;
 use h2native_codec::error::ErrorCode;
-use h2native_codec::event::{ev_flags, source, Event};
 use support::*;
 
 fn malformed_request(fields: &[(&str, &str)]) {
@@ -195,4 +197,37 @@ fn client_response_rules() {
     p.data(id, b"x", true);
     feed(&mut c, &mut p);
     assert_rst(&mut c, id, ErrorCode::ProtocolError);
+}
+
+/// §8.2.2 on what we send: connection-specific fields, and `te` other than "trailers", never go
+/// out, whoever calls `send_headers` (the JVM filters them too, a C caller might not).
+#[test]
+fn connection_specific_fields_are_never_sent() {
+    let mut p = Peer::new();
+    let mut c = server(&mut p);
+    p.headers(1, REQ, true);
+    feed(&mut c, &mut p);
+    c.clear_output();
+    let fields: Vec<(&[u8], &[u8], bool)> = [
+        (":status", "200"),
+        ("connection", "close"),
+        ("keep-alive", "timeout=5"),
+        ("proxy-connection", "keep-alive"),
+        ("transfer-encoding", "chunked"),
+        ("upgrade", "h2c"),
+        ("te", "gzip"),
+        ("te", "trailers"),
+        ("x-kept", "yes"),
+    ]
+    .iter()
+    .map(|(n, v)| (n.as_bytes(), v.as_bytes(), false))
+    .collect();
+    c.send_headers(1, fields, true).unwrap();
+    let f = take_frames(&mut c);
+    let mut d = h2native_codec::hpack::Decoder::new(4096);
+    let mut out = h2native_codec::hpack::DecodedHeaders::new();
+    let limits = h2native_codec::hpack::Limits { max_header_list_size: 1 << 16, max_header_count: 64 };
+    d.decode(&f[0].payload, &limits, &mut out).unwrap();
+    let sent: Vec<(&[u8], &[u8])> = out.iter().map(|(n, v, _)| (n, v)).collect();
+    assert_eq!(sent, vec![(&b":status"[..], &b"200"[..]), (b"te", b"trailers"), (b"x-kept", b"yes")]);
 }

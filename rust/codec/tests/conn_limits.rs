@@ -3,9 +3,11 @@
 #[path = "conn_support.rs"]
 mod support;
 
-use h2native_codec::conn::{Config, Connection, Limit};
+use h2native_codec::abi::ev_flags;
+use h2native_codec::abi::testing::Event;
+use h2native_codec::abi::Connection;
+use h2native_codec::conn::{Config, Limit};
 use h2native_codec::error::ErrorCode;
-use h2native_codec::event::{ev_flags, Event};
 use h2native_codec::frame::{kind, Setting};
 use support::*;
 

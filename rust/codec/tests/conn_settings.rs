@@ -3,9 +3,10 @@
 #[path = "conn_support.rs"]
 mod support;
 
-use h2native_codec::conn::{Config, Connection};
+use h2native_codec::abi::testing::Event;
+use h2native_codec::abi::Connection;
+use h2native_codec::conn::Config;
 use h2native_codec::error::ErrorCode;
-use h2native_codec::event::Event;
 use h2native_codec::frame::{flags, kind, Setting};
 use support::*;
 

@@ -4,9 +4,10 @@
 #[path = "conn_support.rs"]
 mod support;
 
-use h2native_codec::conn::{Config, Connection, State};
+use h2native_codec::abi::testing::Event;
+use h2native_codec::abi::Connection;
+use h2native_codec::conn::{Config, State};
 use h2native_codec::error::ErrorCode;
-use h2native_codec::event::Event;
 use h2native_codec::frame::{kind, Setting};
 use support::*;
 

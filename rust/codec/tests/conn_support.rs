@@ -1,9 +1,11 @@
 //! Shared helpers of the `conn_*` tests (included with `#[path]`; compiled alone it is empty).
 #![allow(dead_code)]
 
-use h2native_codec::conn::{Config, Connection, PREFACE};
+use h2native_codec::abi::testing;
+use h2native_codec::abi::testing::Event;
+use h2native_codec::abi::Connection;
+use h2native_codec::conn::{Config, PREFACE};
 use h2native_codec::error::ErrorCode;
-use h2native_codec::event::{self, Event};
 use h2native_codec::frame::{self, kind, FrameHeader, Setting};
 use h2native_codec::hpack::Encoder;
 
@@ -60,7 +62,7 @@ pub fn materialize(c: &Connection, payload: &dyn Fn(u32) -> Vec<u8>) -> Vec<u8> 
     let out = c.output();
     let mut v = Vec::new();
     let mut pos = 0;
-    for s in event::segments(c.segments()) {
+    for s in c.segments() {
         v.extend_from_slice(&out[pos..s.out_pos as usize]);
         let p = payload(s.tag);
         v.extend_from_slice(&p[s.payload_off as usize..(s.payload_off + s.len) as usize]);
@@ -74,7 +76,7 @@ pub fn materialize(c: &Connection, payload: &dyn Fn(u32) -> Vec<u8>) -> Vec<u8> 
 pub fn take_events(c: &mut Connection) -> Vec<Event<'static>> {
     let buf: &'static [u8] = Box::leak(c.events().to_vec().into_boxed_slice());
     c.clear_events();
-    event::events(buf).collect()
+    testing::events(buf).collect()
 }
 
 /// Builds the bytes a peer sends.

@@ -39,8 +39,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use h2native_codec::conn::{Config, Connection};
-use h2native_codec::event::{self, apply_commands};
+use h2native_codec::abi::{self, apply_commands, Connection};
+use h2native_codec::conn::Config;
 
 // ----- status codes -----
 
@@ -64,7 +64,7 @@ pub const H2NATIVE_ERR_TOO_LARGE: c_int = -6;
 
 /// Version of the flat event/command/segment format (ABI.md). Compare with
 /// `h2native_abi_version()` at load time.
-pub const H2NATIVE_ABI_VERSION: u32 = 1;
+pub const H2NATIVE_ABI_VERSION: u32 = 2;
 /// Size of every event and command record header: `{u16 kind, u16 flags, u32 len}`.
 pub const H2NATIVE_RECORD_HEADER_LEN: u32 = 8;
 /// Size of one field entry in a HEADERS event.
@@ -128,11 +128,11 @@ pub const H2NATIVE_STATUS_CLOSED: u32 = 4;
 
 // The values above are the codec's (cbindgen needs literals): a change there fails the build.
 const _: () = {
-    use event::{cmd, cmd_flags, ev, ev_flags, source, status};
-    assert!(H2NATIVE_ABI_VERSION == event::ABI_VERSION);
-    assert!(H2NATIVE_RECORD_HEADER_LEN as usize == event::RECORD_HEADER_LEN);
-    assert!(H2NATIVE_FIELD_ENTRY_LEN as usize == event::FIELD_ENTRY_LEN);
-    assert!(H2NATIVE_HEADERS_FIELDS_OFFSET as usize == event::HEADERS_FIELDS_OFFSET);
+    use abi::{cmd, cmd_flags, ev, ev_flags, source, status};
+    assert!(H2NATIVE_ABI_VERSION == abi::ABI_VERSION);
+    assert!(H2NATIVE_RECORD_HEADER_LEN as usize == abi::RECORD_HEADER_LEN);
+    assert!(H2NATIVE_FIELD_ENTRY_LEN as usize == abi::FIELD_ENTRY_LEN);
+    assert!(H2NATIVE_HEADERS_FIELDS_OFFSET as usize == abi::HEADERS_FIELDS_OFFSET);
     assert!(H2NATIVE_EV_HEADERS == ev::HEADERS);
     assert!(H2NATIVE_EV_DATA == ev::DATA);
     assert!(H2NATIVE_EV_RESET == ev::RESET);
@@ -289,6 +289,8 @@ pub struct h2native_conn {
     conn: Connection,
     /// Results of the last `h2native_conn_apply`.
     results: Vec<u8>,
+    /// The segment records of the output, written by `h2native_conn_segments`.
+    segments: Vec<u8>,
 }
 
 /// "h2native" in ASCII: a live handle.
@@ -472,7 +474,7 @@ unsafe fn slice<'a>(p: *const u8, len: usize, what: &str) -> Result<&'a [u8], Er
 /// Equal to `H2NATIVE_ABI_VERSION` for a header that matches the library.
 #[no_mangle]
 pub extern "C" fn h2native_abi_version() -> u32 {
-    event::ABI_VERSION
+    abi::ABI_VERSION
 }
 
 /// Copies the calling thread's last error message into `buf` (NUL-terminated, truncated to
@@ -546,6 +548,7 @@ unsafe fn new_conn(
             poisoned: false,
             conn: make(cfg),
             results: Vec::new(),
+            segments: Vec::new(),
         });
         let p = Box::into_raw(h);
         live().insert(p as usize);
@@ -699,7 +702,12 @@ pub unsafe extern "C" fn h2native_conn_segments(
     len: *mut usize,
 ) -> c_int {
     // SAFETY: forwarded contract (the out-pointers are NULL or writable).
-    with_conn("h2native_conn_segments", conn.cast_mut(), |h| unsafe { put_buf(ptr, len, h.conn.segments()) })
+    with_conn("h2native_conn_segments", conn.cast_mut(), |h| {
+        h.segments.clear();
+        abi::write_segments(h.conn.segments(), &mut h.segments);
+        // SAFETY: forwarded contract (the out-pointers are NULL or writable).
+        unsafe { put_buf(ptr, len, &h.segments) }
+    })
 }
 
 /// Clears the event buffer.
@@ -834,7 +842,7 @@ pub extern "C" fn h2native_allocated_bytes() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use h2native_codec::event::CommandWriter;
+    use h2native_codec::abi::testing::CommandWriter;
     use std::ptr::{null, null_mut};
 
     fn last_error() -> String {

@@ -15,7 +15,7 @@ pub mod session;
 /// The version of the flat binary format shared with the JVM (defined once, by the codec that
 /// implements it). The JVM loader refuses a library whose version differs from the one it was
 /// built for (`h2native.impl.NativeLibrary.AbiVersion`).
-pub use h2native_codec::event::ABI_VERSION;
+pub use h2native_codec::abi::ABI_VERSION;
 
 /// FNV-1a (64 bit) of a byte slice: the probe the loader's round-trip test computes on both
 /// sides of the boundary to prove that bytes cross intact.

@@ -17,8 +17,8 @@ use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use h2native_codec::conn::{Config, Connection};
-use h2native_codec::event::{apply_commands, AbiError};
+use h2native_codec::abi::{self, apply_commands, AbiError, Connection};
+use h2native_codec::conn::Config;
 
 /// Size of the control area at the start of the IO block.
 pub const CONTROL_LEN: usize = 64;
@@ -87,6 +87,8 @@ impl std::fmt::Display for SessionError {
 pub struct Session {
     pub conn: Connection,
     pub results: Vec<u8>,
+    /// The output's segment records, written for each copy into the IO block.
+    segments: Vec<u8>,
     /// The value (consumed / applied) of the call whose copy overflowed, or `None`.
     pending: Option<u32>,
 }
@@ -102,7 +104,7 @@ fn put_u32(block: &mut [u8], at: usize, v: u32) {
 impl Session {
     pub fn new(server: bool, config: Config) -> Session {
         let conn = if server { Connection::server(config) } else { Connection::client(config) };
-        Session { conn, results: Vec::with_capacity(64), pending: None }
+        Session { conn, results: Vec::with_capacity(64), segments: Vec::with_capacity(64), pending: None }
     }
 
     fn check(&self, block: &[u8]) -> Result<(), SessionError> {
@@ -153,8 +155,9 @@ impl Session {
     /// Copies events, output, segments and results into `block` and clears them; or, if they do
     /// not fit, writes OVERFLOW and the capacity needed and keeps everything. Returns the status.
     fn write_block(&mut self, value: u32, block: &mut [u8]) -> u32 {
-        let regions: [&[u8]; 4] =
-            [self.conn.events(), self.conn.output(), self.conn.segments(), &self.results];
+        self.segments.clear();
+        abi::write_segments(self.conn.segments(), &mut self.segments);
+        let regions: [&[u8]; 4] = [self.conn.events(), self.conn.output(), &self.segments, &self.results];
         let mut needed = CONTROL_LEN;
         for r in regions {
             needed = align8(needed + r.len());
@@ -372,7 +375,7 @@ pub fn live_sessions() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use h2native_codec::event::{events, CommandWriter, Event};
+    use h2native_codec::abi::testing::{events, CommandWriter, Event};
 
     fn u32_at(b: &[u8], at: usize) -> u32 {
         u32::from_le_bytes(b[at..at + 4].try_into().unwrap())

@@ -15,9 +15,10 @@
 //! With no control octets, the traffic is fed in 1 KiB chunks. Seeds are `[0] ++ frames`
 //! (peer frames after the prefix the target adds).
 
-use h2native_codec::conn::Connection;
+use h2native_codec::abi::testing::{self, CommandWriter, Event};
+use h2native_codec::abi::{self, apply_commands, Connection};
+use h2native_codec::conn::Segment;
 use h2native_codec::error::ErrorCode;
-use h2native_codec::event::{self, apply_commands, CommandWriter, Event};
 use h2native_codec::frame::{self, FRAME_HEADER_LEN, MAX_MAX_FRAME_SIZE};
 
 const CHUNKS: [usize; 16] = [1, 2, 3, 5, 8, 9, 13, 17, 24, 64, 100, 333, 1024, 4096, 16_393, 70_000];
@@ -134,7 +135,7 @@ impl Driver {
         self.apply();
         let st = u32::from_le_bytes(self.results[..4].try_into().unwrap());
         let id = u32::from_le_bytes(self.results[4..8].try_into().unwrap());
-        assert_eq!((st, id), (event::status::OK, 1), "request refused");
+        assert_eq!((st, id), (abi::status::OK, 1), "request refused");
         self.streams.push(1);
     }
 
@@ -237,7 +238,7 @@ impl Driver {
         }
         for r in self.results.chunks_exact(8) {
             let status = u32::from_le_bytes(r[..4].try_into().unwrap());
-            assert!(status <= event::status::CLOSED, "unknown result status {status}");
+            assert!(status <= abi::status::CLOSED, "unknown result status {status}");
         }
     }
 
@@ -247,8 +248,9 @@ impl Driver {
         for b in c.buffer_capacities() {
             assert!(b <= MAX_BUFFER_CAPACITY, "buffer capacities {:?}", c.buffer_capacities());
         }
+        assert!(c.event_sink().capacity() <= MAX_BUFFER_CAPACITY, "events {}", c.event_sink().capacity());
         check_events(c.events(), input);
-        for e in event::events(c.events()) {
+        for e in testing::events(c.events()) {
             match e {
                 Event::Headers { stream_id, .. } => {
                     if !self.streams.contains(&stream_id) {
@@ -301,44 +303,44 @@ fn check_events(ev: &[u8], input: Option<&[u8]>) {
     let mut pos = 0;
     while pos < ev.len() {
         assert!(ev.len() - pos >= 8, "truncated event header");
-        let kind = event::get_u16(ev, pos);
-        let len = event::get_u32(ev, pos + 4) as usize;
+        let kind = abi::get_u16(ev, pos);
+        let len = abi::get_u32(ev, pos + 4) as usize;
         assert!(len >= 8 && len % 8 == 0 && len <= ev.len() - pos, "event {kind} has bad length {len}");
         let rec = &ev[pos..pos + len];
-        let u = |o: usize| event::get_u32(rec, o) as usize;
+        let u = |o: usize| abi::get_u32(rec, o) as usize;
         match kind {
-            event::ev::HEADERS => {
+            abi::ev::HEADERS => {
                 let n = u(12);
                 let (boff, blen) = (u(16), u(20));
                 assert_eq!(len, (24 + 32 * n + blen).next_multiple_of(8), "HEADERS event size");
                 assert_eq!(boff, pos + 24 + 32 * n);
                 for i in 0..n {
                     let e = 24 + 32 * i;
-                    assert!(rec[e] <= event::source::INSERTED);
+                    assert!(rec[e] <= abi::source::INSERTED);
                     for (o, l) in [(u(e + 4), u(e + 8)), (u(e + 12), u(e + 16))] {
                         assert!(o >= boff && o + l <= boff + blen, "field octets outside the bytes region");
                     }
                 }
             }
-            event::ev::DATA => {
+            abi::ev::DATA => {
                 assert_eq!(len, 24);
                 let input = input.expect("DATA event outside feed");
                 assert!(u(12) + u(16) <= input.len(), "DATA points past the fed input");
             }
-            event::ev::GOAWAY => {
+            abi::ev::GOAWAY => {
                 assert_eq!(len, 24);
                 let input = input.expect("GOAWAY event outside feed");
                 assert!(u(16) + u(20) <= input.len(), "GOAWAY debug points past the fed input");
             }
-            event::ev::CONNECTION_ERROR | event::ev::STREAM_ERROR => {
+            abi::ev::CONNECTION_ERROR | abi::ev::STREAM_ERROR => {
                 assert!(24 + u(16) <= len);
                 assert!(std::str::from_utf8(&rec[24..24 + u(16)]).is_ok());
             }
-            event::ev::RESET | event::ev::WINDOW_OPENED | event::ev::PING_ACK | event::ev::LIMIT => {
+            abi::ev::RESET | abi::ev::WINDOW_OPENED | abi::ev::PING_ACK | abi::ev::LIMIT => {
                 assert_eq!(len, 16)
             }
-            event::ev::SETTINGS => assert_eq!(len, 32),
-            event::ev::SETTINGS_ACKED | event::ev::HTTP1_DETECTED | event::ev::DRAINED => assert_eq!(len, 8),
+            abi::ev::SETTINGS => assert_eq!(len, 32),
+            abi::ev::SETTINGS_ACKED | abi::ev::HTTP1_DETECTED | abi::ev::DRAINED => assert_eq!(len, 8),
             k => panic!("unknown event kind {k}"),
         }
         pos += len;
@@ -346,11 +348,10 @@ fn check_events(ev: &[u8], input: Option<&[u8]>) {
 }
 
 /// The output with payloads spliced in per the segments is a sequence of whole, valid frames.
-fn check_frames(out: &[u8], segs: &[u8]) {
-    assert_eq!(segs.len() % event::SEGMENT_LEN, 0);
+fn check_frames(out: &[u8], segs: &[Segment]) {
     let mut wire = Vec::with_capacity(out.len());
     let mut pos = 0;
-    for s in event::segments(segs) {
+    for s in segs {
         let at = s.out_pos as usize;
         assert!(at >= pos && at <= out.len(), "segment out_pos {at} out of order or past the output");
         wire.extend_from_slice(&out[pos..at]);

@@ -3,7 +3,8 @@
 //! `common/driver.rs`).
 #![no_main]
 
-use h2native_codec::conn::{Config, Connection};
+use h2native_codec::abi::Connection;
+use h2native_codec::conn::Config;
 use libfuzzer_sys::fuzz_target;
 
 #[allow(dead_code)]

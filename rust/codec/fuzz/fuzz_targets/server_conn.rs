@@ -2,7 +2,8 @@
 //! clock advances and commands in between (input layout: `common/driver.rs`).
 #![no_main]
 
-use h2native_codec::conn::{Config, Connection, PREFACE};
+use h2native_codec::abi::Connection;
+use h2native_codec::conn::{Config, PREFACE};
 use libfuzzer_sys::fuzz_target;
 
 #[allow(dead_code)]

@@ -83,6 +83,14 @@ impl KnownValid {
     }
 }
 
+/// §8.2.2: a field an HTTP/2 message must not carry (connection-specific, or `te` other than
+/// "trailers"). What we send is checked too, so that no caller (C or JVM) can emit one.
+#[inline]
+pub fn connection_specific(name: &[u8], value: &[u8]) -> bool {
+    matches!(name, b"connection" | b"proxy-connection" | b"keep-alive" | b"transfer-encoding" | b"upgrade")
+        || (name == b"te" && value != b"trailers")
+}
+
 /// §8.2.2: connection-specific fields; `te` may only say "trailers".
 #[inline]
 fn check_regular(name: &[u8], value: &[u8], known: bool, content_length: &mut u64) -> Result<(), Malformed> {

@@ -23,17 +23,18 @@
 //! returns flow-control credit to the peer.
 
 mod counts;
+mod events;
 mod flow;
 mod http;
 pub mod limits;
 mod recv;
-mod repeated;
 mod send;
 mod settings;
 mod store;
 mod stream;
 
 pub use self::counts::{FrameCounts, FRAME_KINDS};
+pub use self::events::{Events, HeadersFlags};
 pub use self::limits::{Config, Limit};
 pub use self::settings::PeerSettings;
 pub use self::stream::State;
@@ -45,7 +46,6 @@ use self::limits::{
 use self::settings::LocalSettings;
 use self::store::{Cause, ClosedRing, Store};
 use crate::error::{ErrorCode, H2Error};
-use crate::event::{ev, write};
 use crate::frame::{self, FrameHeader, FRAME_HEADER_LEN};
 use crate::hpack;
 
@@ -57,14 +57,13 @@ pub const MAX_STREAM_ID: u32 = (1 << 31) - 1;
 pub const GRACEFUL_PING: [u8; 8] = *b"h2n-shut";
 
 /// Initial capacities of the reusable buffers, and what `trim` shrinks them back to.
-const EVENTS_CAPACITY: usize = 4096;
 const OUT_CAPACITY: usize = 4096;
-const SEGS_CAPACITY: usize = 256;
+const SEGS_CAPACITY: usize = 16;
 
-/// Shrinks an empty buffer that grew past `KEEP_CAPACITY` back to `initial`.
+/// Shrinks an empty buffer that grew past `KEEP_CAPACITY` octets back to `initial` elements.
 #[inline]
-fn trim(buf: &mut Vec<u8>, initial: usize) {
-    if buf.capacity() > KEEP_CAPACITY && buf.is_empty() {
+fn trim<T>(buf: &mut Vec<T>, initial: usize) {
+    if buf.capacity() * std::mem::size_of::<T>() > KEEP_CAPACITY && buf.is_empty() {
         *buf = Vec::with_capacity(initial);
     }
 }
@@ -124,8 +123,20 @@ pub enum SendError {
     Closed,
 }
 
-/// One HTTP/2 connection, server or client.
-pub struct Connection {
+/// One outbound DATA payload to splice into the output: at `out_pos` of [`Connection::output`]
+/// the caller writes `len` octets of the payload it tagged `tag`, from `payload_off` on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C)]
+pub struct Segment {
+    pub out_pos: u32,
+    pub tag: u32,
+    pub payload_off: u32,
+    pub len: u32,
+}
+
+/// One HTTP/2 connection, server or client. `E` receives its events ([`Events`]); the ABI's
+/// writer is `crate::abi::EventWriter` (`crate::abi::Connection`).
+pub struct Connection<E: Events> {
     role: Role,
     cfg: Config,
     phase: Phase,
@@ -148,10 +159,6 @@ pub struct Connection {
     decoder: hpack::Decoder,
     encoder: hpack::Encoder,
     decoded: hpack::DecodedHeaders,
-    /// Field blocks decoded so far: numbers `decoded`'s fields (the field set id of ABI.md).
-    decodes: u64,
-    /// The last request block whose fields `decoded` still holds, validated.
-    repeated: repeated::RepeatedBlock,
     /// Dynamic entries already found valid (§8.2.1), so indexed fields are not scanned again.
     known_valid: http::KnownValid,
     hpack_limits: hpack::Limits,
@@ -160,8 +167,6 @@ pub struct Connection {
     pending: Option<PendingBlock>,
     /// HPACK encoder output before framing.
     scratch: Vec<u8>,
-    /// Header lists sent recently and their blocks.
-    sent_blocks: repeated::SentBlocks,
     ids: Vec<u32>,
 
     conn_send: SendWindow,
@@ -175,11 +180,11 @@ pub struct Connection {
     counts: FrameCounts,
     /// The client preface is at the front of `out` until the first `clear_output` (not a frame).
     preface_in_out: bool,
-    events: Vec<u8>,
+    events: E,
     /// The last `feed` stopped at `MAX_EVENTS_PER_FEED` with whole frames left.
     input_left: bool,
     out: Vec<u8>,
-    segs: Vec<u8>,
+    segs: Vec<Segment>,
     /// ACKs and RST_STREAMs in `out` since the caller last drained it.
     queued_replies: u32,
     resets_received: RateCounter,
@@ -188,19 +193,20 @@ pub struct Connection {
     settings_frames: RateCounter,
 }
 
-impl Connection {
-    /// A server connection. Its SETTINGS (and connection WINDOW_UPDATE) are in the output
-    /// right away: §3.4 lets the server preface go before the client's arrives.
-    pub fn server(config: Config) -> Connection {
-        Connection::new(Role::Server, config)
+impl<E: Events> Connection<E> {
+    /// A server connection reporting to `events`. Its SETTINGS (and connection WINDOW_UPDATE)
+    /// are in the output right away: §3.4 lets the server preface go before the client's arrives.
+    pub fn server_with(config: Config, events: E) -> Self {
+        Self::new(Role::Server, config, events)
     }
 
-    /// A client connection: the output holds the preface, SETTINGS and WINDOW_UPDATE.
-    pub fn client(config: Config) -> Connection {
-        Connection::new(Role::Client, config)
+    /// A client connection reporting to `events`: the output holds the preface, SETTINGS and
+    /// WINDOW_UPDATE.
+    pub fn client_with(config: Config, events: E) -> Self {
+        Self::new(Role::Client, config, events)
     }
 
-    fn new(role: Role, config: Config) -> Connection {
+    fn new(role: Role, config: Config, events: E) -> Self {
         let cfg = config.normalized();
         let n = cfg.max_concurrent_streams.min(1024) as usize;
         let mut c = Connection {
@@ -220,8 +226,6 @@ impl Connection {
             decoder: hpack::Decoder::new(cfg.header_table_size as usize),
             encoder: hpack::Encoder::new(),
             decoded: hpack::DecodedHeaders::default(),
-            decodes: 0,
-            repeated: repeated::RepeatedBlock::default(),
             known_valid: http::KnownValid::default(),
             hpack_limits: hpack::Limits {
                 max_header_list_size: cfg.max_header_list_size as usize,
@@ -230,7 +234,6 @@ impl Connection {
             block: Vec::new(),
             pending: None,
             scratch: Vec::with_capacity(256),
-            sent_blocks: repeated::SentBlocks::default(),
             ids: Vec::with_capacity(n),
             conn_send: SendWindow::new(DEFAULT_WINDOW),
             conn_send_blocked: false,
@@ -240,7 +243,7 @@ impl Connection {
             drained_reported: false,
             counts: FrameCounts::default(),
             preface_in_out: role == Role::Client,
-            events: Vec::with_capacity(EVENTS_CAPACITY),
+            events,
             input_left: false,
             out: Vec::with_capacity(OUT_CAPACITY),
             segs: Vec::with_capacity(SEGS_CAPACITY),
@@ -263,17 +266,16 @@ impl Connection {
 
     // ----- buffers -----
 
-    /// Event records appended since the last [`Connection::clear_events`].
+    /// The sink the events go to.
     #[inline]
-    pub fn events(&self) -> &[u8] {
+    pub fn event_sink(&self) -> &E {
         &self.events
     }
 
-    /// Forgets the events; after a burst the buffer goes back to its initial capacity.
+    /// The sink the events go to: the caller takes the events from it.
     #[inline]
-    pub fn clear_events(&mut self) {
-        self.events.clear();
-        trim(&mut self.events, EVENTS_CAPACITY);
+    pub fn event_sink_mut(&mut self) -> &mut E {
+        &mut self.events
     }
 
     /// The last [`Connection::feed`] stopped after `MAX_EVENTS_PER_FEED` octets of events with
@@ -290,9 +292,9 @@ impl Connection {
         &self.out
     }
 
-    /// Payload insertion records (16 octets each, see [`crate::event::segments`]).
+    /// Where DATA payloads go into the output, in output order.
     #[inline]
-    pub fn segments(&self) -> &[u8] {
+    pub fn segments(&self) -> &[Segment] {
         &self.segs
     }
 
@@ -373,11 +375,10 @@ impl Connection {
 
     /// Capacity of the reusable buffers (events, output, segments, header block), to check
     /// that memory stays bounded.
-    pub fn buffer_capacities(&self) -> [usize; 7] {
+    pub fn buffer_capacities(&self) -> [usize; 6] {
         [
-            self.events.capacity(),
             self.out.capacity(),
-            self.segs.capacity(),
+            self.segs.capacity() * std::mem::size_of::<Segment>(),
             self.block.capacity(),
             self.decoded.capacity(),
             self.decoder.scratch_capacity(),
@@ -440,12 +441,12 @@ impl Connection {
                 None => return if self.phase == Phase::Closed { input.len() } else { 0 },
             }
         }
-        let events_at_start = self.events.len();
+        let events_at_start = self.events.written();
         self.input_left = false;
         while self.phase != Phase::Closed {
             let buf = &input[pos..];
             let Some(head) = FrameHeader::parse(buf) else { break };
-            if self.events.len() - events_at_start >= MAX_EVENTS_PER_FEED {
+            if self.events.written() - events_at_start >= MAX_EVENTS_PER_FEED {
                 // The rest waits for the caller to take these events (limits.rs).
                 self.input_left = true;
                 break;
@@ -497,7 +498,7 @@ impl Connection {
         match looks_like_http1(input) {
             None => None,
             Some(true) => {
-                write::empty(&mut self.events, ev::HTTP1_DETECTED);
+                self.events.http1_detected();
                 self.phase = Phase::Closed;
                 None
             }
@@ -524,7 +525,7 @@ impl Connection {
         }
         let last = self.last_processed();
         frame::goaway::encode(last, code, reason.as_bytes(), &mut self.out);
-        write::error(&mut self.events, ev::CONNECTION_ERROR, last, code, reason);
+        self.events.connection_error(last, code, reason);
         self.phase = Phase::Closed;
         self.pending = None;
     }
@@ -542,7 +543,7 @@ impl Connection {
             return;
         }
         frame::rst_stream::encode(id, code, &mut self.out);
-        write::error(&mut self.events, ev::STREAM_ERROR, id, code, reason);
+        self.events.stream_error(id, code, reason);
         if !self.close_stream(id, Cause::LocalReset) {
             self.closed.push(id, Cause::LocalReset);
         }
@@ -561,7 +562,7 @@ impl Connection {
     }
 
     fn limit(&mut self, limit: Limit, stream_id: u32) {
-        write::pair(&mut self.events, ev::LIMIT, 0, limit as u32, stream_id);
+        self.events.limit(limit, stream_id);
     }
 
     /// The last stream id to put in a GOAWAY we send.
@@ -615,7 +616,7 @@ impl Connection {
         let going_away = matches!(self.goaway_sent, GoAwaySent::Final(_)) || self.goaway_received.is_some();
         if going_away && self.streams.is_empty() && !self.drained_reported && self.phase != Phase::Closed {
             self.drained_reported = true;
-            write::empty(&mut self.events, ev::DRAINED);
+            self.events.drained();
         }
     }
 

@@ -3,9 +3,10 @@
 
 use super::http;
 use super::stream::{State, Stream, NO_CONTENT_LENGTH};
-use super::{Cause, Connection, GoAwaySent, Limit, PendingBlock, Phase, Role, GRACEFUL_PING};
+use super::{
+    Cause, Connection, Events, GoAwaySent, HeadersFlags, Limit, PendingBlock, Phase, Role, GRACEFUL_PING,
+};
 use crate::error::{ErrorCode, H2Error};
-use crate::event::{ev, ev_flags, write};
 use crate::frame::{
     self, flags, kind, Continuation, Data, Frame, FrameHeader, GoAway, Headers, Ping, RstStream, Setting,
     Settings, WindowUpdate,
@@ -24,18 +25,6 @@ fn stream_err(id: u32, code: ErrorCode, reason: &'static str) -> Result {
     Err(H2Error::stream(id, code, reason))
 }
 
-/// The fields of a block that opens a stream.
-#[derive(Clone, Copy)]
-enum Fields<'b> {
-    /// Over a header list limit: none are delivered.
-    TooLarge(Limit),
-    /// In `decoded`, from `block`, still to be checked; `unchanged`: decoding left the HPACK
-    /// decoder as it was.
-    Decoded { block: &'b [u8], unchanged: bool },
-    /// In `decoded` and checked before: the block repeated the last one (conn/repeated.rs).
-    Checked(u64),
-}
-
 /// Where a field block lands.
 enum Target {
     /// A stream the peer opens with this block.
@@ -46,7 +35,7 @@ enum Target {
     Closed,
 }
 
-impl Connection {
+impl<E: Events> Connection<E> {
     pub(super) fn recv_frame(&mut self, head: FrameHeader, payload: &[u8], input: &[u8]) -> Result {
         if self.phase == Phase::FirstSettings {
             // §3.4: the preface's SETTINGS comes first.
@@ -152,7 +141,7 @@ impl Connection {
         }
         if len > 0 || d.end_stream {
             let offset = d.data.as_ptr() as usize - input.as_ptr() as usize;
-            write::data(&mut self.events, id, d.end_stream, offset, d.data.len());
+            self.events.data(id, d.end_stream, offset, d.data.len());
         }
         if d.end_stream {
             self.recv_end_stream(idx, id);
@@ -243,12 +232,6 @@ impl Connection {
         r
     }
 
-    /// The field set id of `decoded` (ABI.md, HEADERS): the decode's number, or 0 (no id) once
-    /// 32 bits are spent, so that an id never stands for two different sets.
-    fn field_set(&self) -> u32 {
-        u32::try_from(self.decodes).unwrap_or(0)
-    }
-
     /// A complete field block for stream `id`.
     fn header_block(&mut self, id: u32, end_stream: bool, self_dependent: bool, block: &[u8]) -> Result {
         let target = if let Some(idx) = self.streams.index_of(id) {
@@ -262,23 +245,8 @@ impl Connection {
         } else {
             Target::Closed
         };
-        if matches!(target, Target::New) {
-            let changes = self.decoder.changes();
-            if let Some(content_length) = self.repeated.content_length_if_same(block, changes) {
-                // `decoded` holds this block's fields, already checked (conn/repeated.rs).
-                return self.open_peer_stream(
-                    id,
-                    end_stream,
-                    self_dependent,
-                    Fields::Checked(content_length),
-                );
-            }
-        }
         // Always decode: the peer's encoder has already updated its dynamic table (§4.3).
-        self.repeated.forget();
         self.decoded.clear();
-        self.decodes += 1;
-        let changes = self.decoder.changes();
         let too_large = match self.decoder.decode(block, &self.hpack_limits, &mut self.decoded) {
             Ok(()) => None,
             Err(DecoderError::HeaderListTooLarge) => Some(Limit::HeaderListSize),
@@ -287,25 +255,18 @@ impl Connection {
         };
         match target {
             Target::Closed => self.closed_stream_frame(id, kind::HEADERS),
-            Target::New => {
-                let fields = match too_large {
-                    Some(limit) => Fields::TooLarge(limit),
-                    // Remembered only if decoding changed nothing: the same octets would then
-                    // decode to the same fields.
-                    None => Fields::Decoded { block, unchanged: self.decoder.changes() == changes },
-                };
-                self.open_peer_stream(id, end_stream, self_dependent, fields)
-            }
+            Target::New => self.open_peer_stream(id, end_stream, self_dependent, too_large),
             Target::Existing(idx) => self.headers_on_stream(idx, id, end_stream, self_dependent, too_large),
         }
     }
 
+    /// A block opening stream `id`; its fields are in `decoded` unless a list limit was hit.
     fn open_peer_stream(
         &mut self,
         id: u32,
         end_stream: bool,
         self_dependent: bool,
-        fields: Fields<'_>,
+        too_large: Option<Limit>,
     ) -> Result {
         if self.role == Role::Client {
             // §8.4: servers open streams only by PUSH_PROMISE, which we disabled.
@@ -322,16 +283,14 @@ impl Connection {
             self.limit(Limit::MaxConcurrentStreams, id);
             return stream_err(id, ErrorCode::RefusedStream, "SETTINGS_MAX_CONCURRENT_STREAMS exceeded");
         }
-        let mut flags = if end_stream { ev_flags::END_STREAM } else { 0 };
-        let content_length = match fields {
-            Fields::TooLarge(l) => {
+        let flags = HeadersFlags { end_stream, too_large: too_large.is_some(), ..HeadersFlags::default() };
+        let content_length = match too_large {
+            Some(l) => {
                 // §10.5.1: the stream opens so the application can answer 431.
                 self.limit(l, id);
-                flags |= ev_flags::TOO_LARGE;
                 NO_CONTENT_LENGTH
             }
-            Fields::Checked(content_length) => content_length,
-            Fields::Decoded { block, unchanged } => {
+            None => {
                 let known = &self.known_valid;
                 let fields = self.decoded.iter().map(|(n, v, f)| (n, v, known.knows(f.source)));
                 let m = match http::check_request(fields, false) {
@@ -339,9 +298,6 @@ impl Connection {
                     Err(r) => return stream_err(id, ErrorCode::ProtocolError, r),
                 };
                 self.known_valid.learn(&self.decoded);
-                if unchanged {
-                    self.repeated.remember(block, self.decoder.changes(), m.content_length);
-                }
                 m.content_length
             }
         };
@@ -358,19 +314,8 @@ impl Connection {
         s.remaining_content = content_length;
         self.streams.insert(s);
         self.peer_active += 1;
-        let set = self.field_set();
-        match fields {
-            Fields::TooLarge(_) => write::headers(&mut self.events, id, flags, None, 0),
-            Fields::Checked(_) => match self.repeated.event() {
-                Some((record, at)) => write::headers_again(&mut self.events, id, flags, record, at),
-                None => {
-                    let at = self.events.len();
-                    write::headers(&mut self.events, id, flags, Some(&self.decoded), set);
-                    self.repeated.keep_event(&self.events[at..], at);
-                }
-            },
-            Fields::Decoded { .. } => write::headers(&mut self.events, id, flags, Some(&self.decoded), set),
-        }
+        let fields = if too_large.is_some() { None } else { Some(&self.decoded) };
+        self.events.headers(id, flags, fields);
         Ok(())
     }
 
@@ -389,7 +334,7 @@ impl Connection {
         if self_dependent {
             return stream_err(id, ErrorCode::ProtocolError, "stream depends on itself");
         }
-        let mut flags = if end_stream { ev_flags::END_STREAM } else { 0 };
+        let mut flags = HeadersFlags { end_stream, ..HeadersFlags::default() };
         let known = &self.known_valid;
         let fields = || self.decoded.iter().map(|(n, v, f)| (n, v, known.knows(f.source)));
         if s.headers_received {
@@ -405,7 +350,7 @@ impl Connection {
             if s.remaining_content != NO_CONTENT_LENGTH && s.remaining_content != 0 {
                 return stream_err(id, ErrorCode::ProtocolError, "DATA length does not match content-length");
             }
-            flags |= ev_flags::TRAILERS;
+            flags.trailers = true;
         } else if too_large.is_none() {
             // Client: the response (§8.3.2).
             let m = match http::check_response(fields()) {
@@ -416,7 +361,7 @@ impl Connection {
                 if end_stream {
                     return stream_err(id, ErrorCode::ProtocolError, "1xx response with END_STREAM");
                 }
-                flags |= ev_flags::INFORMATIONAL;
+                flags.informational = true;
             } else {
                 s.headers_received = true;
                 // §8.1.1: HEAD responses and 204/304 declare a length but carry no body.
@@ -431,11 +376,10 @@ impl Connection {
         }
         if let Some(l) = too_large {
             self.limit(l, id);
-            flags |= ev_flags::TOO_LARGE;
+            flags.too_large = true;
         }
-        let set = self.field_set();
         let h = if too_large.is_some() { None } else { Some(&self.decoded) };
-        write::headers(&mut self.events, id, flags, h, set);
+        self.events.headers(id, flags, h);
         if end_stream {
             self.recv_end_stream(idx, id);
         }
@@ -464,7 +408,7 @@ impl Connection {
             return conn_err(ErrorCode::EnhanceYourCalm, "too many RST_STREAM frames");
         }
         if self.close_stream(id, Cause::RemoteReset) {
-            write::pair(&mut self.events, ev::RESET, 0, id, r.error_code.as_u32());
+            self.events.reset(id, r.error_code, false);
         }
         Ok(())
     }
@@ -477,7 +421,7 @@ impl Connection {
             }
             if self.conn_send_blocked && self.conn_send.available() > 0 {
                 self.conn_send_blocked = false;
-                write::pair(&mut self.events, ev::WINDOW_OPENED, 0, 0, self.conn_send.available());
+                self.events.window_opened(0, self.conn_send.available());
             }
             return Ok(());
         }
@@ -493,7 +437,7 @@ impl Connection {
             if s.send_blocked && s.state.can_send() && s.send.available() > 0 {
                 s.send_blocked = false;
                 let available = s.send.available().min(conn_available);
-                write::pair(&mut self.events, ev::WINDOW_OPENED, 0, id, available);
+                self.events.window_opened(id, available);
             }
         }
         Ok(())
@@ -505,7 +449,7 @@ impl Connection {
         if s.ack {
             if self.local.ack_pending_since.take().is_some() {
                 self.apply_local_settings();
-                write::empty(&mut self.events, ev::SETTINGS_ACKED);
+                self.events.settings_acked();
             }
             return Ok(());
         }
@@ -541,7 +485,7 @@ impl Connection {
         }
         if self.reply_allowed() {
             frame::settings::encode_ack(&mut self.out);
-            write::settings(&mut self.events, &self.peer);
+            self.events.settings(&self.peer);
         }
         Ok(())
     }
@@ -565,7 +509,7 @@ impl Connection {
             }
             if delta > 0 && s.send_blocked && s.state.can_send() && s.send.available() > 0 {
                 s.send_blocked = false;
-                write::pair(events, ev::WINDOW_OPENED, 0, s.id, s.send.available().min(conn_available));
+                events.window_opened(s.id, s.send.available().min(conn_available));
             }
             Ok(())
         })
@@ -597,7 +541,7 @@ impl Connection {
             self.goaway(ErrorCode::NoError, b"");
             return Ok(());
         }
-        write::ping_ack(&mut self.events, p.payload);
+        self.events.ping_ack(p.payload);
         Ok(())
     }
 
@@ -610,14 +554,13 @@ impl Connection {
         } else {
             g.debug_data.as_ptr() as usize - input.as_ptr() as usize
         };
-        write::goaway(&mut self.events, last, g.error_code, debug_off, g.debug_data.len());
+        self.events.goaway(last, g.error_code, debug_off, g.debug_data.len());
         // Our streams above `last` were never processed: fail them so they can be retried.
         let mut ids = std::mem::take(&mut self.ids);
         self.streams.ids_into(&mut ids);
         for &id in &ids {
             if self.is_local(id) && id > last && self.close_stream(id, Cause::LocalReset) {
-                let code = ErrorCode::RefusedStream.as_u32();
-                write::pair(&mut self.events, ev::RESET, ev_flags::BY_GOAWAY, id, code);
+                self.events.reset(id, ErrorCode::RefusedStream, true);
             }
         }
         self.ids = ids;

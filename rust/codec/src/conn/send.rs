@@ -1,13 +1,15 @@
 //! Commands: what the application sends. Each appends frames to the output; DATA payloads are
 //! referenced by segments, never copied.
 
+use super::http;
 use super::stream::{State, Stream};
-use super::{Cause, Connection, GoAwaySent, Phase, Role, SendError, GRACEFUL_PING, MAX_STREAM_ID};
+use super::{
+    Cause, Connection, Events, GoAwaySent, Phase, Role, Segment, SendError, GRACEFUL_PING, MAX_STREAM_ID,
+};
 use crate::error::ErrorCode;
-use crate::event::write;
 use crate::frame;
 
-impl Connection {
+impl<E: Events> Connection<E> {
     /// Sends a header block: a request on a new stream (client, `stream_id` 0: the next odd id
     /// is allocated and returned), a response, or trailers (a second block, which must end the
     /// stream). `fields` are `(name, value, sensitive)`; sensitive fields are never indexed.
@@ -16,22 +18,6 @@ impl Connection {
     pub fn send_headers<'a, I>(
         &mut self,
         stream_id: u32,
-        fields: I,
-        end_stream: bool,
-    ) -> Result<u32, SendError>
-    where
-        I: IntoIterator<Item = (&'a [u8], &'a [u8], bool)>,
-    {
-        self.send_headers_keyed(stream_id, None, fields, end_stream)
-    }
-
-    /// [`send_headers`](Self::send_headers) with `key`: octets that determine `fields` (their
-    /// command record). A list sent before with the same key, at the same encoder state, reuses
-    /// its block (conn/repeated.rs).
-    pub(crate) fn send_headers_keyed<'a, I>(
-        &mut self,
-        stream_id: u32,
-        key: Option<&[u8]>,
         fields: I,
         end_stream: bool,
     ) -> Result<u32, SendError>
@@ -54,28 +40,20 @@ impl Connection {
             }
             idx
         };
-        let changes = self.encoder.changes();
-        let remembered = match key {
-            Some(key) if !self.encoder.update_pending() => self.sent_blocks.find(key, changes),
-            _ => None,
-        };
-        let (informational, head, block) = match remembered {
-            Some(b) => (b.informational, b.head, &b.block),
-            None => {
-                let (mut informational, mut head) = (false, false);
-                let fields = fields.into_iter().inspect(|&(n, v, _)| match n {
+        let (mut informational, mut head) = (false, false);
+        // §8.2.2: connection-specific fields (and `te` other than "trailers") never go out: they
+        // are removed, as an HTTP/1.x-to-HTTP/2 translation must remove them.
+        let fields =
+            fields.into_iter().filter(|&(n, v, _)| !http::connection_specific(n, v)).inspect(|&(n, v, _)| {
+                match n {
                     b":status" => informational = v.first() == Some(&b'1'),
                     b":method" => head = v == b"HEAD",
                     _ => {}
-                });
-                self.scratch.clear();
-                self.encoder.encode(fields, &mut self.scratch);
-                if let (Some(key), true) = (key, self.encoder.changes() == changes) {
-                    self.sent_blocks.remember(key, &self.scratch, changes, informational, head);
                 }
-                (informational, head, &self.scratch)
-            }
-        };
+            });
+        self.scratch.clear();
+        self.encoder.encode(fields, &mut self.scratch);
+        let block = &self.scratch;
         let s = self.streams.at(idx);
         let id = s.id;
         if !informational {
@@ -158,7 +136,7 @@ impl Connection {
             let last = off + chunk == n;
             frame::data::encode_header(stream_id, chunk, fin && last, &mut self.out);
             if chunk > 0 {
-                write::segment(&mut self.segs, self.out.len(), tag, off, chunk);
+                self.segs.push(Segment { out_pos: self.out.len() as u32, tag, payload_off: off, len: chunk });
             }
             off += chunk;
             if last {

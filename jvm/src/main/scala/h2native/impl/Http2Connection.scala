@@ -308,10 +308,6 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
   private[this] var dynOctets = 0L
   private[this] var scratch = new Array[Byte](256)
 
-  // Field `i` of the last field set seen, by set id (0: none).
-  private[this] val setIds = new Array[Int](SetMemoSize)
-  private[this] val setFields = new Array[HeaderField](SetMemoSize)
-
   /** Header objects created (fields and strings): a counter for tests and metrics. */
   var materialized: Long = 0
 
@@ -418,23 +414,8 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
     /** HEADERS: number of fields. */
     def fieldCount: Int = u32(12)
 
-    /**
-     * HEADERS: field `i`, from the per-connection cache when HPACK indexed it. A repeated request block carries the
-     * field set id of the fields made for it before (ABI.md): then field `i` is the object made last time, found with
-     * one read.
-     */
-    def field(i: Int): HeaderField = {
-      val entry = at + 24 + 32 * i
-      if (i < SetMemoSize) {
-        val set = io.getInt(entry + 20)
-        if (set != 0 && setIds(i) == set) setFields(i)
-        else {
-          val f = Http2Connection.this.field(entry)
-          if (set != 0) { setIds(i) = set; setFields(i) = f }
-          f
-        }
-      } else Http2Connection.this.field(entry)
-    }
+    /** HEADERS: field `i`, from the per-connection cache when HPACK indexed it. */
+    def field(i: Int): HeaderField = Http2Connection.this.field(at + 24 + 32 * i)
 
     /** DATA: the payload, a zero-copy slice of the fed ByteString. */
     def dataSlice: ByteString = { val off = u32(12); input.slice(off, off + u32(16)) }
@@ -513,79 +494,9 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
       at + n
     }
 
-    // Header lists written recently: a list repeated response after response (`:status` + content-type,
-    // `grpc-status: 0`) is copied from its record with the stream id and flags patched, instead of string by string.
-    // Found by identity (a Seq is immutable: a caller's constant list costs one reference compare) or, for a List (what
-    // the server stage and `Seq(...)` build), by value; walking other Seqs would take an iterator per entry compared.
-    // The field strings are kept by reference and the records in preallocated arrays: no allocation, hit or miss.
-    private[this] val memoLists = new Array[Seq[(String, String)]](HeaderMemoSize) // null: empty
-    private[this] val memoNames = Array.fill(HeaderMemoSize)(new Array[String](HeaderMemoMaxFields))
-    private[this] val memoValues = Array.fill(HeaderMemoSize)(new Array[String](HeaderMemoMaxFields))
-    private[this] val memoCounts = new Array[Int](HeaderMemoSize)
-    private[this] val memoRecords = Array.fill(HeaderMemoSize)(new Array[Byte](HeaderMemoMaxRecord))
-    private[this] val memoLengths = new Array[Int](HeaderMemoSize)
-    private[this] var memoNext = 0
-
-    private def memoMatches(k: Int, fields: List[(String, String)]): Boolean = {
-      val names = memoNames(k)
-      val values = memoValues(k)
-      val n = memoCounts(k)
-      var i = 0
-      var rest = fields
-      while (i < n && rest.nonEmpty) {
-        val f = rest.head
-        if (!(f._1 == names(i)) || !(f._2 == values(i))) return false
-        rest = rest.tail
-        i += 1
-      }
-      i == n && rest.isEmpty
-    }
-
-    private def memoFind(fields: Seq[(String, String)]): Int = {
-      var k = 0
-      while (k < HeaderMemoSize) { if (memoLists(k) eq fields) return k; k += 1 }
-      fields match {
-        case list: List[(String, String)] =>
-          k = 0
-          while (k < HeaderMemoSize) { if ((memoLists(k) ne null) && memoMatches(k, list)) return k; k += 1 }
-        case _ =>
-      }
-      -1
-    }
-
-    private def memoize(fields: Seq[(String, String)], n: Int, start: Int): Unit = {
-      val length = len - start
-      if (n <= HeaderMemoMaxFields && length <= HeaderMemoMaxRecord) {
-        val k = memoNext
-        memoNext = (k + 1) % HeaderMemoSize
-        val names = memoNames(k)
-        val values = memoValues(k)
-        var i = 0
-        val it = fields.iterator
-        while (it.hasNext) { val f = it.next(); names(i) = f._1; values(i) = f._2; i += 1 }
-        System.arraycopy(cmd, start, memoRecords(k), 0, length)
-        memoLengths(k) = length
-        memoCounts(k) = n
-        memoLists(k) = fields
-      }
-    }
-
-    /**
-     * A HEADERS command. `fields` is read now or, if the same list object was written recently, recognised by identity:
-     * a list wrapping an array the caller changes afterwards (`ArraySeq.unsafeWrapArray`) must not be passed again.
-     */
+    /** A HEADERS command: `fields` (names lowercase) are copied into the record now. */
     def headers(streamId: Int, fields: Seq[(String, String)], endStream: Boolean): this.type = {
       val flags = if (endStream) EndStream else 0
-      val k = memoFind(fields)
-      if (k >= 0) {
-        val length = memoLengths(k)
-        ensure(length)
-        System.arraycopy(memoRecords(k), 0, cmd, len, length)
-        intAt(len, 1 | (flags << 16))
-        intAt(len + 8, streamId)
-        len += length
-        return this
-      }
       var n = 0
       var size = 16
       var it = fields.iterator
@@ -606,7 +517,6 @@ final class Http2Connection private (server: Boolean, settings: EngineSettings) 
       }
       len = data
       finish(start)
-      memoize(fields, n, start)
       this
     }
 
@@ -773,14 +683,6 @@ object Http2Connection {
     "CONTINUATION",
     "unknown"
   )
-
-  /** Fields per HEADERS event remembered by field set id (`events.field`). */
-  final val SetMemoSize = 32
-
-  /** Header lists whose command records `commands.headers` remembers, and the largest it remembers. */
-  final val HeaderMemoSize = 4
-  final val HeaderMemoMaxFields = 8
-  final val HeaderMemoMaxRecord = 256
 
   /** Dynamic-table entries cached per connection, by id modulo this size (see JNI.md). */
   final val DynamicCacheSize = 256

@@ -25,7 +25,7 @@ final class NativeLibraryException(message: String, cause: Throwable = null) ext
 private[h2native] object NativeLibrary {
 
   /** Must equal `ABI_VERSION` in rust/ffi: the flat event/command format both sides speak. */
-  final val AbiVersion = 1
+  final val AbiVersion = 2
 
   /** Platforms whose library this jar carries (the sbt build puts each under native/<platform>/). */
   val SupportedPlatforms: List[String] = List("linux-x86_64")
