@@ -24,6 +24,24 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// The names of RFC 9113 section 7, by code (0x0..=0xd).
+    pub const NAMES: [&'static str; 14] = [
+        "NO_ERROR",
+        "PROTOCOL_ERROR",
+        "INTERNAL_ERROR",
+        "FLOW_CONTROL_ERROR",
+        "SETTINGS_TIMEOUT",
+        "STREAM_CLOSED",
+        "FRAME_SIZE_ERROR",
+        "REFUSED_STREAM",
+        "CANCEL",
+        "COMPRESSION_ERROR",
+        "CONNECT_ERROR",
+        "ENHANCE_YOUR_CALM",
+        "INADEQUATE_SECURITY",
+        "HTTP_1_1_REQUIRED",
+    ];
+
     pub const fn from_u32(v: u32) -> Self {
         match v {
             0x0 => Self::NoError,

@@ -302,19 +302,26 @@ int main(void) {
     CHECK(h2native_abi_version() == H2NATIVE_ABI_VERSION, "library ABI %u, header %u", h2native_abi_version(),
           (unsigned)H2NATIVE_ABI_VERSION);
 
-    h2native_config cfg;
-    API(h2native_config_default(&cfg));
-    CHECK(cfg.max_concurrent_streams == 100 && cfg.max_frame_size == 16384, "unexpected defaults");
+    h2native_config *cfg = h2native_config_new();
+    CHECK(cfg != NULL, "h2native_config_new");
+    uint64_t streams = 0, frame = 0;
+    API(h2native_config_get(cfg, "max-concurrent-streams", &streams));
+    API(h2native_config_get(cfg, "max-frame-size", &frame));
+    CHECK(streams == 100 && frame == 16384, "unexpected defaults %llu %llu", (unsigned long long)streams,
+          (unsigned long long)frame);
+    API(h2native_config_set(cfg, "max-concurrent-streams", 50));
+    CHECK(h2native_config_set(cfg, "no-such-field", 1) == H2NATIVE_ERR_UNKNOWN, "unknown field");
     h2native_conn *client = NULL, *server = NULL;
-    API(h2native_conn_new_client(&cfg, &client));
-    API(h2native_conn_new_server(&cfg, &server));
+    API(h2native_conn_new_client(NULL, &client));
+    API(h2native_conn_new_server(cfg, &server));
+    API(h2native_config_free(cfg));
 
     /* The error paths: NULL arguments and a malformed command are codes, with a message. */
     char msg[256];
     size_t consumed;
     CHECK(h2native_conn_feed(NULL, NULL, 0, &consumed) == H2NATIVE_ERR_NULL, "feed(NULL conn)");
     CHECK(h2native_last_error(msg, sizeof msg) > 0 && strstr(msg, "conn is NULL"), "last error: %s", msg);
-    CHECK(h2native_conn_new_client(NULL, &client) == H2NATIVE_ERR_NULL, "new_client(NULL config)");
+    CHECK(h2native_conn_new_client(NULL, NULL) == H2NATIVE_ERR_NULL, "new_client(NULL out)");
     const uint8_t bad[8] = {0xff, 0, 0, 0, 8, 0, 0, 0};
     const uint8_t *res;
     size_t res_len;

@@ -50,6 +50,9 @@
 // A buffer is too large (`feed` input over 4 GiB - 1, since event offsets are 32-bit).
 #define H2NATIVE_ERR_TOO_LARGE -6
 
+// A configuration field name this library does not know.
+#define H2NATIVE_ERR_UNKNOWN -7
+
 // Version of the flat event/command/segment format (ABI.md). Compare with
 // `h2native_abi_version()` at load time.
 #define H2NATIVE_ABI_VERSION 2
@@ -155,35 +158,15 @@
 // (0 DATA ..= 9 CONTINUATION), then one for all unknown types.
 #define H2NATIVE_FRAME_KINDS 11
 
+// Configuration of connections (opaque): every field of the engine's `Config`, set by its
+// name, the same as the key under `h2native.server.http2` in the JVM's reference.conf (e.g.
+// "max-concurrent-streams"; the list and units: `rust/codec/src/conn/limits.rs`). Created by
+// `h2native_config_new` with the defaults, released by `h2native_config_free`.
+typedef struct h2native_config h2native_config;
+
 // An HTTP/2 connection (opaque). Created by `h2native_conn_new_server`/`_client`, released by
 // `h2native_conn_free`.
 typedef struct h2native_conn h2native_conn;
-
-// Configuration of one connection: every field of the engine's `Config`, same meaning and
-// units (see `rust/codec/src/conn/limits.rs`). Fill it with `h2native_config_default`, then
-// change what you need. Out-of-range values are clamped to the nearest legal one.
-typedef struct h2native_config {
-  uint32_t max_concurrent_streams;
-  uint32_t initial_stream_window;
-  uint32_t initial_connection_window;
-  uint32_t max_frame_size;
-  uint32_t header_table_size;
-  uint32_t max_encoder_table_size;
-  uint32_t max_header_list_size;
-  uint32_t max_header_count;
-  uint32_t max_header_block_size;
-  uint32_t max_continuation_frames;
-  uint32_t max_settings_entries;
-  uint32_t max_settings_per_window;
-  uint32_t max_queued_control_replies;
-  uint32_t max_resets_received_per_window;
-  uint32_t max_resets_sent_per_window;
-  uint32_t max_empty_frames_per_window;
-  uint64_t limit_window_ms;
-  uint32_t closed_streams_remembered;
-  uint64_t settings_timeout_ms;
-  uint64_t idle_timeout_ms;
-} h2native_config;
 
 #ifdef __cplusplus
 extern "C" {
@@ -203,18 +186,35 @@ uint32_t h2native_abi_version(void);
 // `buf` must be NULL or valid for writes of `cap` octets.
 int h2native_last_error(char *buf, size_t cap);
 
-// Fills `*config` with the engine's defaults.
-//
-// # Safety
-// `config` must be NULL or valid for writes of an `h2native_config`.
-int h2native_config_default(struct h2native_config *config);
+// A new configuration holding the engine's defaults; NULL only if allocation failed.
+struct h2native_config *h2native_config_new(void);
 
-// Creates a server connection. Its SETTINGS are in the output right away. On success
-// `*out` is the new handle; on failure `*out` is left unchanged.
+// Releases a configuration (connections made with it keep their own copy). NULL is a no-op.
 //
 // # Safety
-// `config` must be NULL or point to an initialized `h2native_config`; `out` must be NULL or
-// writable.
+// `config` must be NULL or a pointer returned by `h2native_config_new`, not yet freed.
+int h2native_config_free(struct h2native_config *config);
+
+// Sets the field `name` to `value`. An unknown name is `H2NATIVE_ERR_UNKNOWN`; a value the
+// field cannot hold is `H2NATIVE_ERR_TOO_LARGE` (nothing is changed). Milliseconds for
+// durations, octets for sizes.
+//
+// # Safety
+// `config` NULL or from `h2native_config_new`; `name` NULL or a NUL-terminated string.
+int h2native_config_set(struct h2native_config *config, const char *name, uint64_t value);
+
+// `*value` = the field `name` of `config`.
+//
+// # Safety
+// `config` NULL or from `h2native_config_new`; `name` NULL or a NUL-terminated string; `value`
+// NULL or writable.
+int h2native_config_get(const struct h2native_config *config, const char *name, uint64_t *value);
+
+// Creates a server connection with `config` (NULL: the defaults). Its SETTINGS are in the
+// output right away. On success `*out` is the new handle; on failure `*out` is left unchanged.
+//
+// # Safety
+// `config` must be NULL or from `h2native_config_new`; `out` must be NULL or writable.
 int h2native_conn_new_server(const struct h2native_config *config, struct h2native_conn **out);
 
 // Creates a client connection. The output holds the preface and SETTINGS right away.

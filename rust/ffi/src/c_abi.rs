@@ -40,7 +40,7 @@ use std::ptr::NonNull;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use h2native_codec::abi::{self, apply_commands, Connection};
-use h2native_codec::conn::Config;
+use h2native_codec::conn::{Config, ConfigField};
 
 // ----- status codes -----
 
@@ -59,6 +59,8 @@ pub const H2NATIVE_ERR_POISONED: c_int = -4;
 pub const H2NATIVE_ERR_MALFORMED: c_int = -5;
 /// A buffer is too large (`feed` input over 4 GiB - 1, since event offsets are 32-bit).
 pub const H2NATIVE_ERR_TOO_LARGE: c_int = -6;
+/// A configuration field name this library does not know.
+pub const H2NATIVE_ERR_UNKNOWN: c_int = -7;
 
 // ----- the flat ABI (ABI.md), mirrored for C; checked against the codec below -----
 
@@ -176,109 +178,12 @@ const _: () = {
 
 // ----- types -----
 
-/// Configuration of one connection: every field of the engine's `Config`, same meaning and
-/// units (see `rust/codec/src/conn/limits.rs`). Fill it with `h2native_config_default`, then
-/// change what you need. Out-of-range values are clamped to the nearest legal one.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Configuration of connections (opaque): every field of the engine's `Config`, set by its
+/// name, the same as the key under `h2native.server.http2` in the JVM's reference.conf (e.g.
+/// "max-concurrent-streams"; the list and units: `rust/codec/src/conn/limits.rs`). Created by
+/// `h2native_config_new` with the defaults, released by `h2native_config_free`.
 pub struct h2native_config {
-    pub max_concurrent_streams: u32,
-    pub initial_stream_window: u32,
-    pub initial_connection_window: u32,
-    pub max_frame_size: u32,
-    pub header_table_size: u32,
-    pub max_encoder_table_size: u32,
-    pub max_header_list_size: u32,
-    pub max_header_count: u32,
-    pub max_header_block_size: u32,
-    pub max_continuation_frames: u32,
-    pub max_settings_entries: u32,
-    pub max_settings_per_window: u32,
-    pub max_queued_control_replies: u32,
-    pub max_resets_received_per_window: u32,
-    pub max_resets_sent_per_window: u32,
-    pub max_empty_frames_per_window: u32,
-    pub limit_window_ms: u64,
-    pub closed_streams_remembered: u32,
-    pub settings_timeout_ms: u64,
-    pub idle_timeout_ms: u64,
-}
-
-impl From<&Config> for h2native_config {
-    fn from(c: &Config) -> Self {
-        // Destructured so that a new `Config` field fails to compile here.
-        let Config {
-            max_concurrent_streams,
-            initial_stream_window,
-            initial_connection_window,
-            max_frame_size,
-            header_table_size,
-            max_encoder_table_size,
-            max_header_list_size,
-            max_header_count,
-            max_header_block_size,
-            max_continuation_frames,
-            max_settings_entries,
-            max_settings_per_window,
-            max_queued_control_replies,
-            max_resets_received_per_window,
-            max_resets_sent_per_window,
-            max_empty_frames_per_window,
-            limit_window_ms,
-            closed_streams_remembered,
-            settings_timeout_ms,
-            idle_timeout_ms,
-        } = *c;
-        h2native_config {
-            max_concurrent_streams,
-            initial_stream_window,
-            initial_connection_window,
-            max_frame_size,
-            header_table_size,
-            max_encoder_table_size,
-            max_header_list_size,
-            max_header_count,
-            max_header_block_size,
-            max_continuation_frames,
-            max_settings_entries,
-            max_settings_per_window,
-            max_queued_control_replies,
-            max_resets_received_per_window,
-            max_resets_sent_per_window,
-            max_empty_frames_per_window,
-            limit_window_ms,
-            closed_streams_remembered,
-            settings_timeout_ms,
-            idle_timeout_ms,
-        }
-    }
-}
-
-impl From<&h2native_config> for Config {
-    fn from(c: &h2native_config) -> Self {
-        Config {
-            max_concurrent_streams: c.max_concurrent_streams,
-            initial_stream_window: c.initial_stream_window,
-            initial_connection_window: c.initial_connection_window,
-            max_frame_size: c.max_frame_size,
-            header_table_size: c.header_table_size,
-            max_encoder_table_size: c.max_encoder_table_size,
-            max_header_list_size: c.max_header_list_size,
-            max_header_count: c.max_header_count,
-            max_header_block_size: c.max_header_block_size,
-            max_continuation_frames: c.max_continuation_frames,
-            max_settings_entries: c.max_settings_entries,
-            max_settings_per_window: c.max_settings_per_window,
-            max_queued_control_replies: c.max_queued_control_replies,
-            max_resets_received_per_window: c.max_resets_received_per_window,
-            max_resets_sent_per_window: c.max_resets_sent_per_window,
-            max_empty_frames_per_window: c.max_empty_frames_per_window,
-            limit_window_ms: c.limit_window_ms,
-            closed_streams_remembered: c.closed_streams_remembered,
-            settings_timeout_ms: c.settings_timeout_ms,
-            idle_timeout_ms: c.idle_timeout_ms,
-        }
-    }
+    config: Config,
 }
 
 /// An HTTP/2 connection (opaque). Created by `h2native_conn_new_server`/`_client`, released by
@@ -512,16 +417,84 @@ pub unsafe extern "C" fn h2native_last_error(buf: *mut c_char, cap: usize) -> c_
     r.unwrap_or(H2NATIVE_ERR_PANIC)
 }
 
-/// Fills `*config` with the engine's defaults.
+/// A new configuration holding the engine's defaults; NULL only if allocation failed.
+#[no_mangle]
+pub extern "C" fn h2native_config_new() -> *mut h2native_config {
+    catch_unwind(|| Box::into_raw(Box::new(h2native_config { config: Config::default() })))
+        .unwrap_or(std::ptr::null_mut())
+}
+
+/// Releases a configuration (connections made with it keep their own copy). NULL is a no-op.
 ///
 /// # Safety
-/// `config` must be NULL or valid for writes of an `h2native_config`.
+/// `config` must be NULL or a pointer returned by `h2native_config_new`, not yet freed.
 #[no_mangle]
-pub unsafe extern "C" fn h2native_config_default(config: *mut h2native_config) -> c_int {
-    guard("h2native_config_default", || {
-        let d = h2native_config::from(&Config::default());
-        // SAFETY: forwarded contract: `config` is NULL (rejected by `put`) or writable.
-        unsafe { put(config, "config", d) }
+pub unsafe extern "C" fn h2native_config_free(config: *mut h2native_config) -> c_int {
+    guard("h2native_config_free", || {
+        if !config.is_null() {
+            // SAFETY: by the caller's contract, from `Box::into_raw` in `h2native_config_new`.
+            drop(unsafe { Box::from_raw(config) });
+        }
+        Ok(())
+    })
+}
+
+/// The field named `name`, or an error naming it.
+///
+/// # Safety
+/// `name` NULL or a NUL-terminated string.
+unsafe fn config_field(name: *const c_char) -> Result<&'static ConfigField, Error> {
+    if name.is_null() {
+        return Err(Error::null("name"));
+    }
+    // SAFETY: non-NULL (checked) and NUL-terminated by the caller's contract.
+    let name = unsafe { std::ffi::CStr::from_ptr(name) }.to_string_lossy();
+    ConfigField::by_name(&name).map_err(|e| Error::new(H2NATIVE_ERR_UNKNOWN, e.to_string()))
+}
+
+/// Sets the field `name` to `value`. An unknown name is `H2NATIVE_ERR_UNKNOWN`; a value the
+/// field cannot hold is `H2NATIVE_ERR_TOO_LARGE` (nothing is changed). Milliseconds for
+/// durations, octets for sizes.
+///
+/// # Safety
+/// `config` NULL or from `h2native_config_new`; `name` NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn h2native_config_set(
+    config: *mut h2native_config,
+    name: *const c_char,
+    value: u64,
+) -> c_int {
+    guard("h2native_config_set", || {
+        // SAFETY: forwarded contract.
+        let field = unsafe { config_field(name) }?;
+        if config.is_null() {
+            return Err(Error::null("config"));
+        }
+        // SAFETY: non-NULL (checked), from `h2native_config_new` by the caller's contract.
+        let c = unsafe { &mut (*config).config };
+        field.set(c, value).map_err(|e| Error::new(H2NATIVE_ERR_TOO_LARGE, e.to_string()))
+    })
+}
+
+/// `*value` = the field `name` of `config`.
+///
+/// # Safety
+/// `config` NULL or from `h2native_config_new`; `name` NULL or a NUL-terminated string; `value`
+/// NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn h2native_config_get(
+    config: *const h2native_config,
+    name: *const c_char,
+    value: *mut u64,
+) -> c_int {
+    guard("h2native_config_get", || {
+        // SAFETY: forwarded contract.
+        let field = unsafe { config_field(name) }?;
+        if config.is_null() {
+            return Err(Error::null("config"));
+        }
+        // SAFETY: non-NULL (checked), from `h2native_config_new`; `value` NULL or writable.
+        unsafe { put(value, "value", field.get(&(*config).config)) }
     })
 }
 
@@ -537,12 +510,12 @@ unsafe fn new_conn(
         if out.is_null() {
             return Err(Error::null("out"));
         }
-        if config.is_null() {
-            return Err(Error::null("config"));
-        }
-        // SAFETY: `config` is non-NULL (checked) and points to an initialized `h2native_config`
-        // by the caller's contract; every bit pattern of its integer fields is valid.
-        let cfg = Config::from(unsafe { &*config });
+        let cfg = if config.is_null() {
+            Config::default()
+        } else {
+            // SAFETY: non-NULL (checked), from `h2native_config_new` by the caller's contract.
+            unsafe { (*config).config.clone() }
+        };
         let h = Box::new(h2native_conn {
             magic: MAGIC_LIVE,
             poisoned: false,
@@ -558,12 +531,11 @@ unsafe fn new_conn(
     })
 }
 
-/// Creates a server connection. Its SETTINGS are in the output right away. On success
-/// `*out` is the new handle; on failure `*out` is left unchanged.
+/// Creates a server connection with `config` (NULL: the defaults). Its SETTINGS are in the
+/// output right away. On success `*out` is the new handle; on failure `*out` is left unchanged.
 ///
 /// # Safety
-/// `config` must be NULL or point to an initialized `h2native_config`; `out` must be NULL or
-/// writable.
+/// `config` must be NULL or from `h2native_config_new`; `out` must be NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn h2native_conn_new_server(
     config: *const h2native_config,
@@ -855,26 +827,47 @@ mod tests {
     }
 
     fn new(server: bool) -> *mut h2native_conn {
-        let mut cfg = std::mem::MaybeUninit::<h2native_config>::uninit();
         let mut out = null_mut();
-        // SAFETY: valid out-pointers; `cfg` is initialized by `h2native_config_default` first.
+        // SAFETY: valid out-pointer; a NULL config means the defaults.
         unsafe {
-            assert_eq!(h2native_config_default(cfg.as_mut_ptr()), H2NATIVE_OK);
             let f = if server { h2native_conn_new_server } else { h2native_conn_new_client };
-            assert_eq!(f(cfg.as_ptr(), &mut out), H2NATIVE_OK);
+            assert_eq!(f(null(), &mut out), H2NATIVE_OK);
         }
         assert!(!out.is_null());
         out
     }
 
     #[test]
-    fn config_default_is_the_engine_default() {
-        let mut c = std::mem::MaybeUninit::<h2native_config>::uninit();
-        // SAFETY: writable out-pointer.
-        assert_eq!(unsafe { h2native_config_default(c.as_mut_ptr()) }, H2NATIVE_OK);
-        // SAFETY: initialized by the call above.
-        let c = unsafe { c.assume_init() };
-        assert_eq!(Config::from(&c), Config::default());
+    fn config_fields_by_name() {
+        let c = h2native_config_new();
+        let mut v = 0u64;
+        // SAFETY: `c` is live until freed at the end; names are NUL-terminated literals.
+        unsafe {
+            assert_eq!(h2native_config_get(c, c"max-concurrent-streams".as_ptr(), &mut v), H2NATIVE_OK);
+            assert_eq!(v, 100);
+            assert_eq!(h2native_config_set(c, c"settings-timeout".as_ptr(), 1500), H2NATIVE_OK);
+            assert_eq!((*c).config.settings_timeout_ms, 1500);
+            assert_eq!(h2native_config_set(c, c"max-concurent-streams".as_ptr(), 1), H2NATIVE_ERR_UNKNOWN);
+            assert!(
+                last_error().contains("unknown configuration field 'max-concurent-streams'"),
+                "{}",
+                last_error()
+            );
+            assert_eq!(
+                h2native_config_set(c, c"max-concurrent-streams".as_ptr(), 1 << 32),
+                H2NATIVE_ERR_TOO_LARGE
+            );
+            assert_eq!((*c).config.max_concurrent_streams, 100);
+            assert_eq!(h2native_config_set(c, null(), 1), H2NATIVE_ERR_NULL);
+            assert_eq!(h2native_config_get(c, c"max-frame-size".as_ptr(), null_mut()), H2NATIVE_ERR_NULL);
+            let mut out = null_mut();
+            assert_eq!(h2native_conn_new_server(c, &mut out), H2NATIVE_OK);
+            assert_eq!(h2native_config_free(c), H2NATIVE_OK);
+            // the connection kept its own copy
+            assert_eq!((*out).conn.config().settings_timeout_ms, 1500);
+            assert_eq!(h2native_conn_free(out), H2NATIVE_OK);
+            assert_eq!(h2native_config_free(null_mut()), H2NATIVE_OK);
+        }
         assert_eq!(h2native_abi_version(), H2NATIVE_ABI_VERSION);
     }
 
@@ -886,13 +879,7 @@ mod tests {
         let mut b = false;
         // SAFETY: every pointer is NULL or valid; NULLs are what we test.
         unsafe {
-            assert_eq!(h2native_config_default(null_mut()), H2NATIVE_ERR_NULL);
-            assert!(last_error().contains("config is NULL"), "{}", last_error());
-            let mut out = null_mut();
-            assert_eq!(h2native_conn_new_server(null(), &mut out), H2NATIVE_ERR_NULL);
-            assert!(out.is_null());
-            let cfg = h2native_config::from(&Config::default());
-            assert_eq!(h2native_conn_new_client(&cfg, null_mut()), H2NATIVE_ERR_NULL);
+            assert_eq!(h2native_conn_new_client(null(), null_mut()), H2NATIVE_ERR_NULL);
             assert_eq!(h2native_conn_feed(null_mut(), b"x".as_ptr(), 1, &mut n), H2NATIVE_ERR_NULL);
             assert_eq!(last_error(), "h2native_conn_feed: conn is NULL");
             assert_eq!(h2native_conn_feed(conn, null(), 1, &mut n), H2NATIVE_ERR_NULL);

@@ -9,11 +9,13 @@
 //! walks a buffer with absolute `getShort/getInt/getLong` reads and no allocation.
 
 mod commands;
+mod config;
 mod events;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use self::commands::{apply_commands, AbiError};
+pub use self::config::{config_from_record, CONFIG_RECORD_VERSION};
 pub use self::events::EventWriter;
 
 use crate::conn::{self, Config};
@@ -104,6 +106,54 @@ pub mod source {
 
 /// Size of one outbound segment record: `{u32 out_pos, u32 tag, u32 payload_off, u32 len}`.
 pub const SEGMENT_LEN: usize = 16;
+
+/// Size of one command result: `{u32 status, u32 value}`.
+pub const RESULT_LEN: usize = 8;
+
+/// Offsets of the fields of each record (ABI.md), from the start of the record or entry. The
+/// writer lays them out in this order; `testing::events` reads them back by these names, so a
+/// test fails if the two disagree; the JVM reads them from its generated `Abi` class.
+pub mod layout {
+    pub const RECORD_KIND: usize = 0;
+    pub const RECORD_FLAGS: usize = 2;
+    pub const RECORD_LENGTH: usize = 4;
+    pub const HEADERS_STREAM_ID: usize = 8;
+    pub const HEADERS_FIELD_COUNT: usize = 12;
+    pub const HEADERS_BYTES_OFFSET: usize = 16;
+    pub const HEADERS_BYTES_LENGTH: usize = 20;
+    pub const FIELD_SOURCE: usize = 0;
+    pub const FIELD_FLAGS: usize = 1;
+    pub const FIELD_NAME_OFFSET: usize = 4;
+    pub const FIELD_NAME_LENGTH: usize = 8;
+    pub const FIELD_VALUE_OFFSET: usize = 12;
+    pub const FIELD_VALUE_LENGTH: usize = 16;
+    pub const FIELD_ID: usize = 24;
+    pub const DATA_STREAM_ID: usize = 8;
+    pub const DATA_OFFSET: usize = 12;
+    pub const DATA_LENGTH: usize = 16;
+    /// RESET, WINDOW_OPENED, LIMIT: two u32 fields.
+    pub const PAIR_FIRST: usize = 8;
+    pub const PAIR_SECOND: usize = 12;
+    pub const GOAWAY_LAST_STREAM_ID: usize = 8;
+    pub const GOAWAY_CODE: usize = 12;
+    pub const GOAWAY_DEBUG_OFFSET: usize = 16;
+    pub const GOAWAY_DEBUG_LENGTH: usize = 20;
+    pub const PING_PAYLOAD: usize = 8;
+    pub const SETTINGS_MAX_FRAME_SIZE: usize = 8;
+    pub const SETTINGS_MAX_CONCURRENT_STREAMS: usize = 12;
+    pub const SETTINGS_INITIAL_WINDOW_SIZE: usize = 16;
+    pub const SETTINGS_MAX_HEADER_LIST_SIZE: usize = 20;
+    pub const SETTINGS_HEADER_TABLE_SIZE: usize = 24;
+    /// CONNECTION_ERROR, STREAM_ERROR.
+    pub const ERROR_ID: usize = 8;
+    pub const ERROR_CODE: usize = 12;
+    pub const ERROR_REASON_LENGTH: usize = 16;
+    pub const ERROR_REASON: usize = 24;
+    pub const SEGMENT_OUT_POS: usize = 0;
+    pub const SEGMENT_TAG: usize = 4;
+    pub const SEGMENT_PAYLOAD_OFFSET: usize = 8;
+    pub const SEGMENT_LENGTH: usize = 12;
+}
 
 /// Command opcodes (`kind` of a command record).
 pub mod cmd {

@@ -1,6 +1,7 @@
 //! Test tooling (feature `testing`): command buffers built the way the JVM builds them, and
 //! event records decoded back into values. Allocates freely; never on a production path.
 
+use super::layout::*;
 use super::{
     begin, cmd, cmd_flags, end, ev, ev_flags, get_u16, get_u32, get_u64, put_u32, FIELD_ENTRY_LEN,
     HEADERS_FIELDS_OFFSET, RECORD_HEADER_LEN, SEGMENT_LEN,
@@ -155,73 +156,77 @@ pub fn events(buf: &[u8]) -> impl Iterator<Item = Event<'_>> + '_ {
         if pos + RECORD_HEADER_LEN > buf.len() {
             return None;
         }
-        let kind = get_u16(buf, pos);
-        let flags = get_u16(buf, pos + 2);
-        let len = get_u32(buf, pos + 4) as usize;
+        let kind = get_u16(buf, pos + RECORD_KIND);
+        let flags = get_u16(buf, pos + RECORD_FLAGS);
+        let len = get_u32(buf, pos + RECORD_LENGTH) as usize;
         let at = pos;
         pos += len.max(RECORD_HEADER_LEN);
         let u = |o: usize| get_u32(buf, at + o);
-        let reason = |o: usize| std::str::from_utf8(&buf[at + 24..at + 24 + u(o) as usize]).unwrap_or("");
+        let reason = |o: usize| {
+            std::str::from_utf8(&buf[at + ERROR_REASON..at + ERROR_REASON + u(o) as usize]).unwrap_or("")
+        };
         Some(match kind {
             ev::HEADERS => {
-                let count = u(12) as usize;
+                let count = u(HEADERS_FIELD_COUNT) as usize;
                 let fields = (0..count)
                     .map(|i| {
                         let e = at + HEADERS_FIELDS_OFFSET + i * FIELD_ENTRY_LEN;
                         let g = |o: usize| get_u32(buf, e + o) as usize;
                         DecodedField {
-                            source: buf[e],
-                            never_indexed: buf[e + 1] != 0,
-                            name: &buf[g(4)..g(4) + g(8)],
-                            value: &buf[g(12)..g(12) + g(16)],
-                            id: get_u64(buf, e + 24),
+                            source: buf[e + FIELD_SOURCE],
+                            never_indexed: buf[e + FIELD_FLAGS] != 0,
+                            name: &buf[g(FIELD_NAME_OFFSET)..g(FIELD_NAME_OFFSET) + g(FIELD_NAME_LENGTH)],
+                            value: &buf[g(FIELD_VALUE_OFFSET)..g(FIELD_VALUE_OFFSET) + g(FIELD_VALUE_LENGTH)],
+                            id: get_u64(buf, e + FIELD_ID),
                         }
                     })
                     .collect();
-                Event::Headers { stream_id: u(8), flags, fields }
+                Event::Headers { stream_id: u(HEADERS_STREAM_ID), flags, fields }
             }
             ev::DATA => Event::Data {
-                stream_id: u(8),
+                stream_id: u(DATA_STREAM_ID),
                 end_stream: flags & ev_flags::END_STREAM != 0,
-                offset: u(12),
-                len: u(16),
+                offset: u(DATA_OFFSET),
+                len: u(DATA_LENGTH),
             },
             ev::RESET => Event::Reset {
-                stream_id: u(8),
-                code: ErrorCode::from_u32(u(12)),
+                stream_id: u(PAIR_FIRST),
+                code: ErrorCode::from_u32(u(PAIR_SECOND)),
                 by_goaway: flags & ev_flags::BY_GOAWAY != 0,
             },
-            ev::WINDOW_OPENED => Event::WindowOpened { stream_id: u(8), available: u(12) },
+            ev::WINDOW_OPENED => Event::WindowOpened { stream_id: u(PAIR_FIRST), available: u(PAIR_SECOND) },
             ev::GOAWAY => Event::GoAway {
-                last_stream_id: u(8),
-                code: ErrorCode::from_u32(u(12)),
-                debug_off: u(16),
-                debug_len: u(20),
+                last_stream_id: u(GOAWAY_LAST_STREAM_ID),
+                code: ErrorCode::from_u32(u(GOAWAY_CODE)),
+                debug_off: u(GOAWAY_DEBUG_OFFSET),
+                debug_len: u(GOAWAY_DEBUG_LENGTH),
             },
             ev::PING_ACK => {
                 let mut payload = [0u8; 8];
-                payload.copy_from_slice(&buf[at + 8..at + 16]);
+                payload.copy_from_slice(&buf[at + PING_PAYLOAD..at + PING_PAYLOAD + 8]);
                 Event::PingAck { payload }
             }
             ev::SETTINGS => Event::Settings {
-                max_frame_size: u(8),
-                max_concurrent_streams: u(12),
-                initial_window_size: u(16),
-                max_header_list_size: u(20),
-                header_table_size: u(24),
+                max_frame_size: u(SETTINGS_MAX_FRAME_SIZE),
+                max_concurrent_streams: u(SETTINGS_MAX_CONCURRENT_STREAMS),
+                initial_window_size: u(SETTINGS_INITIAL_WINDOW_SIZE),
+                max_header_list_size: u(SETTINGS_MAX_HEADER_LIST_SIZE),
+                header_table_size: u(SETTINGS_HEADER_TABLE_SIZE),
                 connect_protocol: flags & ev_flags::CONNECT_PROTOCOL != 0,
             },
             ev::SETTINGS_ACKED => Event::SettingsAcked,
             ev::CONNECTION_ERROR => Event::ConnectionError {
-                last_stream_id: u(8),
-                code: ErrorCode::from_u32(u(12)),
-                reason: reason(16),
+                last_stream_id: u(ERROR_ID),
+                code: ErrorCode::from_u32(u(ERROR_CODE)),
+                reason: reason(ERROR_REASON_LENGTH),
             },
-            ev::STREAM_ERROR => {
-                Event::StreamError { stream_id: u(8), code: ErrorCode::from_u32(u(12)), reason: reason(16) }
-            }
+            ev::STREAM_ERROR => Event::StreamError {
+                stream_id: u(ERROR_ID),
+                code: ErrorCode::from_u32(u(ERROR_CODE)),
+                reason: reason(ERROR_REASON_LENGTH),
+            },
             ev::HTTP1_DETECTED => Event::Http1Detected,
-            ev::LIMIT => Event::Limit { limit: u(8), stream_id: u(12) },
+            ev::LIMIT => Event::Limit { limit: u(PAIR_FIRST), stream_id: u(PAIR_SECOND) },
             ev::DRAINED => Event::Drained,
             kind => Event::Unknown { kind },
         })
@@ -231,9 +236,9 @@ pub fn events(buf: &[u8]) -> impl Iterator<Item = Event<'_>> + '_ {
 /// Decodes segment records (16 octets each, as [`super::write_segments`] writes them).
 pub fn segments(buf: &[u8]) -> impl Iterator<Item = Segment> + '_ {
     buf.chunks_exact(SEGMENT_LEN).map(|c| Segment {
-        out_pos: get_u32(c, 0),
-        tag: get_u32(c, 4),
-        payload_off: get_u32(c, 8),
-        len: get_u32(c, 12),
+        out_pos: get_u32(c, SEGMENT_OUT_POS),
+        tag: get_u32(c, SEGMENT_TAG),
+        payload_off: get_u32(c, SEGMENT_PAYLOAD_OFFSET),
+        len: get_u32(c, SEGMENT_LENGTH),
     })
 }

@@ -7,6 +7,21 @@ use crate::frame::{kind, FRAME_HEADER_LEN};
 /// for every unknown type (ignored on receipt, never sent).
 pub const FRAME_KINDS: usize = 11;
 
+/// The name of each slot.
+pub const FRAME_KIND_NAMES: [&str; FRAME_KINDS] = [
+    "DATA",
+    "HEADERS",
+    "PRIORITY",
+    "RST_STREAM",
+    "SETTINGS",
+    "PUSH_PROMISE",
+    "PING",
+    "GOAWAY",
+    "WINDOW_UPDATE",
+    "CONTINUATION",
+    "unknown",
+];
+
 /// Frames received and sent on one connection, indexed by frame type (see [`FRAME_KINDS`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FrameCounts {

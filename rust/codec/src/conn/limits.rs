@@ -35,109 +35,169 @@ pub const GRACEFUL_PING_TIMEOUT_MS: u64 = 2_000;
 /// from a peer does not stay allocated for the connection's life.
 pub const KEEP_CAPACITY: usize = 16 << 10;
 
-/// Configuration of one connection. Every field has a default through [`Default`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Config {
+/// Declares [`Config`], its [`Default`] and [`CONFIG_FIELDS`] from one list: a field's type,
+/// default, external name (the key under `h2native.server.http2` in the JVM's reference.conf
+/// and the name `h2native_config_set` takes in C) and unit are written once, here.
+macro_rules! config {
+    ($($(#[doc = $doc:literal])* $field:ident: $ty:ty = $default:expr, $name:literal, $unit:ident;)*) => {
+        /// Configuration of one connection. Every field has a default through [`Default`], and
+        /// is reachable by its external name through [`CONFIG_FIELDS`].
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct Config {
+            $($(#[doc = $doc])* pub $field: $ty,)*
+        }
+
+        impl Default for Config {
+            fn default() -> Self {
+                Config { $($field: $default,)* }
+            }
+        }
+
+        /// Every field of [`Config`], in declaration order: its position is its id in the JVM's
+        /// config record (`rust/ffi/JNI.md`); new fields are added at the end.
+        pub const CONFIG_FIELDS: &[ConfigField] = &[$(ConfigField {
+            name: $name,
+            unit: Unit::$unit,
+            default: $default as u64,
+            max: <$ty>::MAX as u64,
+            get: |c| c.$field as u64,
+            set: |c, v| c.$field = v as $ty,
+        },)*];
+    };
+}
+
+/// How a [`ConfigField`]'s value is read from a configuration file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// A plain number.
+    Count,
+    /// A size in octets (`16 KiB` in HOCON).
+    Octets,
+    /// A duration, in milliseconds (`30 s` in HOCON).
+    Millis,
+}
+
+/// One field of [`Config`], by name.
+#[derive(Clone, Copy)]
+pub struct ConfigField {
+    pub name: &'static str,
+    pub unit: Unit,
+    pub default: u64,
+    /// The largest value the field holds.
+    pub max: u64,
+    get: fn(&Config) -> u64,
+    set: fn(&mut Config, u64),
+}
+
+impl std::fmt::Debug for ConfigField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfigField").field("name", &self.name).field("unit", &self.unit).finish()
+    }
+}
+
+/// A value a [`Config`] field cannot take, or a name it does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("unknown configuration field '{0}'")]
+    Unknown(String),
+    #[error("configuration field '{name}' = {value} is out of range (0..={max})")]
+    OutOfRange { name: &'static str, value: u64, max: u64 },
+}
+
+impl ConfigField {
+    pub fn get(&self, c: &Config) -> u64 {
+        (self.get)(c)
+    }
+
+    /// Sets the field; a value the field cannot hold is refused, not truncated.
+    pub fn set(&self, c: &mut Config, value: u64) -> Result<(), ConfigError> {
+        if value > self.max {
+            return Err(ConfigError::OutOfRange { name: self.name, value, max: self.max });
+        }
+        (self.set)(c, value);
+        Ok(())
+    }
+
+    /// The field named `name`.
+    pub fn by_name(name: &str) -> Result<&'static ConfigField, ConfigError> {
+        CONFIG_FIELDS.iter().find(|f| f.name == name).ok_or_else(|| ConfigError::Unknown(name.to_string()))
+    }
+}
+
+config! {
     /// SETTINGS_MAX_CONCURRENT_STREAMS we advertise; streams the peer opens beyond it get
     /// RST_STREAM(REFUSED_STREAM) (§5.1.2). 100: RFC 9113 §6.5.2 recommends no less, and it is
     /// nghttp2's and Netty's (grpc-java) usual server value; hyper uses 200.
-    pub max_concurrent_streams: u32,
+    max_concurrent_streams: u32 = 100, "max-concurrent-streams", Count;
     /// SETTINGS_INITIAL_WINDOW_SIZE we advertise (receive window of each stream). 1 MiB, as
     /// grpc-java; h2 keeps the protocol's 65,535, which throttles a single large message.
-    pub initial_stream_window: u32,
+    initial_stream_window: u32 = 1 << 20, "incoming-stream-level-buffer-size", Octets;
     /// Receive window of the connection, raised from 65,535 by a WINDOW_UPDATE right after our
     /// SETTINGS. 1 MiB, as grpc-java's default.
-    pub initial_connection_window: u32,
+    initial_connection_window: u32 = 1 << 20, "incoming-connection-level-buffer-size", Octets;
     /// SETTINGS_MAX_FRAME_SIZE we advertise: the largest frame we accept. 16,384, the protocol
     /// default (h2, nghttp2, Netty): larger frames only raise per-frame buffering.
-    pub max_frame_size: u32,
+    max_frame_size: u32 = DEFAULT_MAX_FRAME_SIZE, "max-frame-size", Octets;
     /// SETTINGS_HEADER_TABLE_SIZE we advertise: our HPACK decoder's dynamic table. 4,096, the
     /// protocol default everyone keeps.
-    pub header_table_size: u32,
+    header_table_size: u32 = 4_096, "header-table-size", Octets;
     /// Upper bound of the HPACK encoder's dynamic table, whatever larger value the peer allows.
     /// 4,096 like h2 and Netty: bigger tables buy little for repetitive gRPC headers.
-    pub max_encoder_table_size: u32,
+    max_encoder_table_size: u32 = 4_096, "max-encoder-table-size", Octets;
     /// SETTINGS_MAX_HEADER_LIST_SIZE we advertise and enforce (§6.5.2 size: name + value + 32
     /// per field). 16 KiB as hyper (h2 16 MiB, Netty 8 KiB, nghttp2 64 KiB). Exceeding it on a
     /// request: the stream still opens, flagged, so the application can answer 431 (§10.5.1).
-    pub max_header_list_size: u32,
+    max_header_list_size: u32 = 16 << 10, "max-header-list-size", Octets;
     /// Fields per header block. 0-length fields cost 32 octets of list size but real memory and
     /// CPU per entry; 256 caps that flood. (Netty and h2 have no such limit; pekko-http 64.)
-    pub max_header_count: u32,
+    max_header_count: u32 = 256, "max-header-count", Count;
     /// Octets of compressed field block assembled from HEADERS + CONTINUATION. Bounds the
     /// assembly buffer (CVE-2024-27316 and the CONTINUATION flood family). 64 KiB: nghttp2's
     /// NGHTTP2_MAX_HEADERSLEN; well above `max_header_list_size` since compression shrinks.
-    pub max_header_block_size: u32,
+    max_header_block_size: u32 = 64 << 10, "max-header-block-size", Octets;
     /// CONTINUATION frames after one HEADERS. 8, nghttp2's `max_continuations` default
     /// (CVE-2024-28182). Exceeding: GOAWAY(ENHANCE_YOUR_CALM).
-    pub max_continuation_frames: u32,
+    max_continuation_frames: u32 = 8, "max-continuation-frames", Count;
     /// Entries in one SETTINGS frame. 32, nghttp2's `max_settings` default (CVE-2023-44487's
     /// sibling: each entry costs work, the frame may be up to 16 MiB).
-    pub max_settings_entries: u32,
+    max_settings_entries: u32 = 32, "max-settings-entries", Count;
     /// Non-ACK SETTINGS frames per window (each forces an ACK and possibly a window walk over
     /// every stream). 100 per window.
-    pub max_settings_per_window: u32,
+    max_settings_per_window: u32 = 100, "max-settings-per-window", Count;
     /// PING/SETTINGS ACKs and RST_STREAMs we owe the peer but the caller has not drained from
     /// the output yet (counted until [`crate::conn::Connection::clear_output`]): one input
     /// cannot grow our output without bound. A caller that clears the output after every call
     /// (the ffi layer does) bounds what it has not written yet itself: the JVM stage stops
     /// reading while 1 MiB of output is queued. 1,000, nghttp2's
     /// NGHTTP2_DEFAULT_MAX_OBQ_FLOOD_ITEM (Netty: 10,000).
-    pub max_queued_control_replies: u32,
+    max_queued_control_replies: u32 = 1_000, "max-queued-control-replies", Count;
     /// RST_STREAM frames received per window (Rapid Reset, CVE-2023-44487) for streams we had
     /// not started to answer; resets after our response headers are not counted. 200 per 30 s,
     /// Netty's `decoderEnforceMaxRstFramesPerWindow` (h2 bounds pending-accept resets at 20).
     /// As in Netty, this many are allowed: the next one in the window gets
     /// GOAWAY(ENHANCE_YOUR_CALM). The same holds for every "per window" and queue limit here.
-    pub max_resets_received_per_window: u32,
+    max_resets_received_per_window: u32 = 200, "max-resets-received-per-window", Count;
     /// RST_STREAM frames the peer provokes us to send (stream errors and refusals) per window
     /// (MadeYouReset, CVE-2025-8671). 200 per 30 s like Netty's encoder limit (h2: 1,024 for the
     /// connection's lifetime).
-    pub max_resets_sent_per_window: u32,
+    max_resets_sent_per_window: u32 = 200, "max-resets-sent-per-window", Count;
     /// DATA frames with no payload and no END_STREAM, and HEADERS/CONTINUATION frames with an
     /// empty fragment, per window: frames that cost work and carry nothing. 100 per window
     /// (Netty allows 2 consecutive empty DATA frames; we count all kinds in a window).
-    pub max_empty_frames_per_window: u32,
+    max_empty_frames_per_window: u32 = 100, "max-empty-frames-per-window", Count;
     /// Length of a limit window, in the caller's milliseconds. 30 s, Netty's.
-    pub limit_window_ms: u64,
+    limit_window_ms: u64 = 30_000, "limit-window", Millis;
     /// Closed streams remembered to tell "closed after our RST_STREAM" (ignore its in-flight
     /// frames) from "closed normally" (STREAM_CLOSED, §5.1). Fixed ring, allocated once.
     /// 128: h2 keeps 10 locally reset streams for 30 s; we remember both kinds.
-    pub closed_streams_remembered: u32,
+    closed_streams_remembered: u32 = 128, "closed-streams-remembered", Count;
     /// Milliseconds to wait for the ACK of our SETTINGS before GOAWAY(SETTINGS_TIMEOUT)
     /// (§6.5.3). 10 s; 0 disables. Checked in `set_now`.
-    pub settings_timeout_ms: u64,
+    settings_timeout_ms: u64 = 10_000, "settings-timeout", Millis;
     /// Milliseconds without open streams and without received frames after which the
     /// connection is closed gracefully (GOAWAY NO_ERROR). 0 (default) disables: the JVM side
     /// owns the idle policy (pekko-http's `idle-timeout`), this is for callers without one.
-    pub idle_timeout_ms: u64,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            max_concurrent_streams: 100,
-            initial_stream_window: 1 << 20,
-            initial_connection_window: 1 << 20,
-            max_frame_size: DEFAULT_MAX_FRAME_SIZE,
-            header_table_size: 4_096,
-            max_encoder_table_size: 4_096,
-            max_header_list_size: 16 << 10,
-            max_header_count: 256,
-            max_header_block_size: 64 << 10,
-            max_continuation_frames: 8,
-            max_settings_entries: 32,
-            max_settings_per_window: 100,
-            max_queued_control_replies: 1_000,
-            max_resets_received_per_window: 200,
-            max_resets_sent_per_window: 200,
-            max_empty_frames_per_window: 100,
-            limit_window_ms: 30_000,
-            closed_streams_remembered: 128,
-            settings_timeout_ms: 10_000,
-            idle_timeout_ms: 0,
-        }
-    }
+    idle_timeout_ms: u64 = 0, "idle-timeout", Millis;
 }
 
 impl Config {
@@ -172,6 +232,50 @@ pub enum Limit {
     IdleTimeout = 13,
 }
 
+impl Limit {
+    /// Every limit, by number.
+    pub const ALL: [Limit; 13] = [
+        Limit::MaxConcurrentStreams,
+        Limit::HeaderListSize,
+        Limit::HeaderCount,
+        Limit::ContinuationFrames,
+        Limit::HeaderBlockSize,
+        Limit::SettingsEntries,
+        Limit::SettingsPerWindow,
+        Limit::QueuedControlReplies,
+        Limit::ResetsReceived,
+        Limit::ResetsSent,
+        Limit::EmptyFrames,
+        Limit::SettingsTimeout,
+        Limit::IdleTimeout,
+    ];
+
+    /// The [`CONFIG_FIELDS`] name of the setting that sets it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Limit::MaxConcurrentStreams => "max-concurrent-streams",
+            Limit::HeaderListSize => "max-header-list-size",
+            Limit::HeaderCount => "max-header-count",
+            Limit::ContinuationFrames => "max-continuation-frames",
+            Limit::HeaderBlockSize => "max-header-block-size",
+            Limit::SettingsEntries => "max-settings-entries",
+            Limit::SettingsPerWindow => "max-settings-per-window",
+            Limit::QueuedControlReplies => "max-queued-control-replies",
+            Limit::ResetsReceived => "max-resets-received-per-window",
+            Limit::ResetsSent => "max-resets-sent-per-window",
+            Limit::EmptyFrames => "max-empty-frames-per-window",
+            Limit::SettingsTimeout => "settings-timeout",
+            Limit::IdleTimeout => "idle-timeout",
+        }
+    }
+
+    /// Hitting it answers one stream (431, RST_STREAM(REFUSED_STREAM)) and the connection goes
+    /// on; the others end the connection.
+    pub const fn per_stream(self) -> bool {
+        matches!(self, Limit::MaxConcurrentStreams | Limit::HeaderListSize | Limit::HeaderCount)
+    }
+}
+
 /// Counts events in fixed windows of the caller's clock.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct RateCounter {
@@ -189,5 +293,49 @@ impl RateCounter {
         }
         self.count = self.count.saturating_add(1);
         self.count > max
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_is_reachable_by_name_with_its_default() {
+        let defaults = Config::default();
+        let mut c = Config::default();
+        for f in CONFIG_FIELDS {
+            assert_eq!(ConfigField::by_name(f.name).unwrap().name, f.name);
+            assert_eq!(f.get(&defaults), f.default, "{}", f.name);
+            f.set(&mut c, f.default + 1).unwrap();
+            assert_eq!(f.get(&c), f.default + 1, "{}", f.name);
+        }
+        assert_ne!(c, defaults);
+        let names: std::collections::HashSet<_> = CONFIG_FIELDS.iter().map(|f| f.name).collect();
+        assert_eq!(names.len(), CONFIG_FIELDS.len(), "names are unique");
+    }
+
+    #[test]
+    fn out_of_range_values_and_unknown_names_are_refused() {
+        let mut c = Config::default();
+        let f = ConfigField::by_name("max-concurrent-streams").unwrap();
+        assert_eq!(
+            f.set(&mut c, 1 << 32),
+            Err(ConfigError::OutOfRange {
+                name: "max-concurrent-streams",
+                value: 1 << 32,
+                max: u32::MAX as u64
+            })
+        );
+        assert_eq!(c.max_concurrent_streams, 100);
+        assert!(matches!(ConfigField::by_name("max-concurent-streams"), Err(ConfigError::Unknown(_))));
+    }
+
+    #[test]
+    fn every_limit_is_named_after_a_setting() {
+        for (i, l) in Limit::ALL.iter().enumerate() {
+            assert_eq!(*l as usize, i + 1, "numbers follow ALL");
+            assert!(ConfigField::by_name(l.name()).is_ok(), "{l:?}: {}", l.name());
+        }
     }
 }

@@ -33,9 +33,9 @@ mod settings;
 mod store;
 mod stream;
 
-pub use self::counts::{FrameCounts, FRAME_KINDS};
+pub use self::counts::{FrameCounts, FRAME_KINDS, FRAME_KIND_NAMES};
 pub use self::events::{Events, HeadersFlags};
-pub use self::limits::{Config, Limit};
+pub use self::limits::{Config, ConfigError, ConfigField, Limit, Unit, CONFIG_FIELDS};
 pub use self::settings::PeerSettings;
 pub use self::stream::State;
 

@@ -6,7 +6,8 @@ use jni::objects::{JByteArray, JByteBuffer, JClass, JLongArray, ReleaseMode};
 use jni::sys::{jboolean, jint, jlong, JNI_FALSE};
 use jni::JNIEnv;
 
-use h2native_codec::conn::{Config, FRAME_KINDS};
+use h2native_codec::abi::config_from_record;
+use h2native_codec::conn::{CONFIG_FIELDS, FRAME_KINDS};
 
 use super::guard::{guarded, Thrown};
 use crate::clock;
@@ -22,52 +23,8 @@ impl From<SessionError> for Thrown {
     }
 }
 
-/// Number of `long[] config` entries `open` understands (index → field in JNI.md).
-pub const CONFIG_FIELDS: usize = 20;
-
-/// Builds a [`Config`] from the JVM's array: index i is the i-th field of `Config` in
-/// declaration order; a shorter array keeps the defaults of the missing tail.
-pub fn config_from(values: &[i64]) -> Result<Config, Thrown> {
-    if values.len() > CONFIG_FIELDS {
-        return Err(Thrown::illegal_argument(format!(
-            "config has {} entries, this library knows {CONFIG_FIELDS}",
-            values.len()
-        )));
-    }
-    let mut c = Config::default();
-    let u32s: [&mut u32; 16] = [
-        &mut c.max_concurrent_streams,
-        &mut c.initial_stream_window,
-        &mut c.initial_connection_window,
-        &mut c.max_frame_size,
-        &mut c.header_table_size,
-        &mut c.max_encoder_table_size,
-        &mut c.max_header_list_size,
-        &mut c.max_header_count,
-        &mut c.max_header_block_size,
-        &mut c.max_continuation_frames,
-        &mut c.max_settings_entries,
-        &mut c.max_settings_per_window,
-        &mut c.max_queued_control_replies,
-        &mut c.max_resets_received_per_window,
-        &mut c.max_resets_sent_per_window,
-        &mut c.max_empty_frames_per_window,
-    ];
-    for (i, (field, &v)) in u32s.into_iter().zip(values).enumerate() {
-        *field = u32::try_from(v)
-            .map_err(|_| Thrown::illegal_argument(format!("config[{i}] = {v} is not in 0..=4294967295")))?;
-    }
-    for (i, &v) in values.iter().enumerate().skip(16) {
-        let bad = || Thrown::illegal_argument(format!("config[{i}] = {v} is out of range"));
-        match i {
-            16 => c.limit_window_ms = u64::try_from(v).map_err(|_| bad())?,
-            17 => c.closed_streams_remembered = u32::try_from(v).map_err(|_| bad())?,
-            18 => c.settings_timeout_ms = u64::try_from(v).map_err(|_| bad())?,
-            _ => c.idle_timeout_ms = u64::try_from(v).map_err(|_| bad())?,
-        }
-    }
-    Ok(c)
-}
+/// Entries of a config record `open` reads at most: the version and an (id, value) pair per field.
+const MAX_RECORD: usize = 1 + 2 * CONFIG_FIELDS.len();
 
 fn length(what: &str, n: jint) -> Result<usize, Thrown> {
     usize::try_from(n).map_err(|_| Thrown::illegal_argument(format!("negative {what} {n}")))
@@ -110,22 +67,22 @@ pub extern "system" fn address(mut env: JNIEnv, _class: JClass, buffer: JByteBuf
 
 pub extern "system" fn open(mut env: JNIEnv, _class: JClass, server: jboolean, config: JLongArray) -> jlong {
     guarded(&mut env, 0, |env| {
-        let mut values = [0i64; CONFIG_FIELDS];
+        let mut record = [0i64; MAX_RECORD];
         let n = if config.is_null() {
             0
         } else {
             let n =
                 env.get_array_length(&config).map_err(|e| Thrown::illegal_argument(e.to_string()))? as usize;
-            if n > CONFIG_FIELDS {
+            if n > MAX_RECORD {
                 return Err(Thrown::illegal_argument(format!(
-                    "config has {n} entries, this library knows {CONFIG_FIELDS}"
+                    "config record of {n} entries; this library reads at most {MAX_RECORD}"
                 )));
             }
-            env.get_long_array_region(&config, 0, &mut values[..n])
+            env.get_long_array_region(&config, 0, &mut record[..n])
                 .map_err(|e| Thrown::illegal_argument(e.to_string()))?;
             n
         };
-        let cfg = config_from(&values[..n])?;
+        let cfg = config_from_record(&record[..n]).map_err(Thrown::illegal_argument)?;
         session::insert(Session::new(server != JNI_FALSE, cfg)).ok_or_else(|| Thrown {
             class: "java/lang/IllegalStateException",
             message: "h2native: too many connections open at once (1,048,576)".to_string(),
@@ -275,25 +232,4 @@ pub extern "system" fn frame_counts(
 /// Octets the library holds now (its counting allocator).
 pub extern "system" fn allocated_bytes(mut env: JNIEnv, _class: JClass) -> jlong {
     guarded(&mut env, 0, |_| Ok(crate::alloc::allocated_bytes() as jlong))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn config_indices_follow_the_documented_order() {
-        assert_eq!(config_from(&[]).ok().unwrap(), Config::default());
-        let v: Vec<i64> = (1..=20).collect();
-        let c = config_from(&v).ok().unwrap();
-        assert_eq!(c.max_concurrent_streams, 1);
-        assert_eq!(c.max_empty_frames_per_window, 16);
-        assert_eq!(c.limit_window_ms, 17);
-        assert_eq!(c.closed_streams_remembered, 18);
-        assert_eq!(c.settings_timeout_ms, 19);
-        assert_eq!(c.idle_timeout_ms, 20);
-        assert!(config_from(&[-1]).is_err());
-        assert!(config_from(&[1 << 33]).is_err());
-        assert!(config_from(&[0; 21]).is_err());
-    }
 }

@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.LongAdder
 
 import scala.jdk.CollectionConverters._
 
-import h2native.impl.{H2Abi, Http2Connection, NativeBindings, NativeLibrary}
+import h2native.impl.{Abi, AbiNames, NativeBindings, NativeLibrary}
 
 /**
  * The JMX view of [[ServerMetrics]], registered as `h2native:type=Server,address="<host:port>"` while the server is
@@ -47,22 +47,23 @@ final class ServerMetrics private[h2native] (val engine: String) extends ServerM
   private[h2native] val connectionErrors = new LongAdder
   private[h2native] val bytesIn = new LongAdder
   private[h2native] val bytesOut = new LongAdder
-  private val limits = Array.fill(H2Abi.LimitCount)(new LongAdder)
-  private val received = Array.fill(Http2Connection.FrameKinds)(new LongAdder)
-  private val sent = Array.fill(Http2Connection.FrameKinds)(new LongAdder)
+  private val limits = Array.fill(Abi.LIMIT_NAMES.length)(new LongAdder)
+  private val MaxConcurrentStreams = AbiNames.limitNumber("max-concurrent-streams")
+  private val received = Array.fill(Abi.FRAME_KINDS)(new LongAdder)
+  private val sent = Array.fill(Abi.FRAME_KINDS)(new LongAdder)
 
   /** Adds an ended connection's frame counters (`Http2Connection.frameCounts` layout). */
   private[h2native] def addFrames(counts: Array[Long]): Unit = {
     var i = 0
-    while (i < Http2Connection.FrameKinds) {
+    while (i < Abi.FRAME_KINDS) {
       received(i).add(counts(i))
-      sent(i).add(counts(Http2Connection.FrameKinds + i))
+      sent(i).add(counts(Abi.FRAME_KINDS + i))
       i += 1
     }
   }
 
   private def byKind(adders: Array[LongAdder]): Map[String, Long] =
-    adders.indices.map(i => Http2Connection.FrameKindNames(i) -> adders(i).sum()).filter(_._2 > 0).toMap
+    adders.indices.map(i => Abi.FRAME_KIND_NAMES(i) -> adders(i).sum()).filter(_._2 > 0).toMap
 
   /** Frames received by type, over the connections that have ended (a live connection adds its own when it ends). */
   def framesReceived: Map[String, Long] = byKind(received)
@@ -74,10 +75,10 @@ final class ServerMetrics private[h2native] (val engine: String) extends ServerM
 
   /** Times each configured limit was hit (attacks or misbehaving peers mitigated), by its setting name. */
   def limitsHit: Map[String, Long] =
-    (1 until limits.length).map(i => H2Abi.limitName(i) -> limits(i).sum()).filter(_._2 > 0).toMap
+    (1 until limits.length).map(i => AbiNames.limit(i) -> limits(i).sum()).filter(_._2 > 0).toMap
 
   /** Streams refused because the peer exceeded max-concurrent-streams (RST_STREAM REFUSED_STREAM). */
-  def streamsRefused: Long = limits(H2Abi.LimitMaxConcurrentStreams).sum()
+  def streamsRefused: Long = limits(MaxConcurrentStreams).sum()
 
   override def getEngine: String = engine
   override def getConnectionsAccepted: Long = connectionsAccepted.sum()

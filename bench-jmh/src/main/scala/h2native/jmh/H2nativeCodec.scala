@@ -8,7 +8,7 @@ import java.util.function.IntFunction
 import org.apache.pekko.util.ByteString
 import org.openjdk.jmh.infra.Blackhole
 
-import h2native.impl.{EngineSettings, H2Abi, Http2Connection}
+import h2native.impl.{Abi, EngineConfig, Http2Connection}
 
 /**
  * h2native's JVM path: one native call per inbound chunk (the events give header objects from the per-connection cache
@@ -20,7 +20,11 @@ final class H2nativeCodec(bh: Blackhole) {
 
   // Resets are how the inbound-only path closes its streams: not a provoked-reset attack here.
   private val conn =
-    Http2Connection.server(EngineSettings(maxResetsSentPerWindow = Int.MaxValue, maxResetsReceivedPerWindow = 1 << 30))
+    Http2Connection.server(
+      EngineConfig.Defaults
+        .updated("max-resets-sent-per-window", Int.MaxValue)
+        .updated("max-resets-received-per-window", 1 << 30)
+    )
   private val input = request(1, warmBlock)
   private val exchangeBytes = exchangeInput(1, warmBlock)
   private val payload = ByteString.fromArrayUnsafe(message)
@@ -44,7 +48,7 @@ final class H2nativeCodec(bh: Blackhole) {
   private def readRequest(streamId: Int, keep: Boolean): Unit = {
     val ev = conn.events
     while (ev.next()) ev.kind match {
-      case H2Abi.Headers =>
+      case Abi.EVENT_HEADERS =>
         val n = ev.fieldCount
         var i = 0
         if (keep) lastFields = Nil
@@ -55,12 +59,12 @@ final class H2nativeCodec(bh: Blackhole) {
           i += 1
         }
         if (keep) lastFields = lastFields.reverse
-      case H2Abi.Data =>
+      case Abi.EVENT_DATA =>
         val slice = ev.dataSlice
         bh.consume(slice)
         lastBodyLength = slice.length
-      case H2Abi.WindowOpened => ()
-      case other              => throw new IllegalStateException(s"unexpected event $other on stream $streamId")
+      case Abi.EVENT_WINDOW_OPENED => ()
+      case other                   => throw new IllegalStateException(s"unexpected event $other on stream $streamId")
     }
   }
 
@@ -138,10 +142,10 @@ final class H2nativeCodec(bh: Blackhole) {
   private def takeOpened(): Unit = {
     val ev = conn.events
     while (ev.next()) ev.kind match {
-      case H2Abi.Headers      => ready(readyCount) = ev.streamId; readyCount += 1
-      case H2Abi.Data         => conn.commands.consumed(ev.streamId, ev.dataSlice.length)
-      case H2Abi.WindowOpened => ()
-      case other              => throw new IllegalStateException(s"unexpected event $other")
+      case Abi.EVENT_HEADERS       => ready(readyCount) = ev.streamId; readyCount += 1
+      case Abi.EVENT_DATA          => conn.commands.consumed(ev.streamId, ev.dataSlice.length)
+      case Abi.EVENT_WINDOW_OPENED => ()
+      case other                   => throw new IllegalStateException(s"unexpected event $other")
     }
     conn.commands.submit()
     conn.takeOutput(payloads)

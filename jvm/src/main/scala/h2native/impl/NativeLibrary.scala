@@ -24,8 +24,8 @@ final class NativeLibraryException(message: String, cause: Throwable = null) ext
 @InternalApi
 private[h2native] object NativeLibrary {
 
-  /** Must equal `ABI_VERSION` in rust/ffi: the flat event/command format both sides speak. */
-  final val AbiVersion = 2
+  /** Must equal the library's `ABI_VERSION`: the flat event/command format both sides speak (generated `Abi`). */
+  final val AbiVersion = Abi.ABI_VERSION
 
   /** Platforms whose library this jar carries (the sbt build puts each under native/<platform>/). */
   val SupportedPlatforms: List[String] = List("linux-x86_64")

@@ -24,7 +24,8 @@ import org.apache.pekko.http.javadsl.model.{HttpRequest, HttpResponse}
 import org.apache.pekko.http.scaladsl.{model => sm}
 import org.apache.pekko.japi.function.{Function => JFunction}
 
-import h2native.{ServerMetrics, ServerSettings}
+import h2native.ServerMetrics
+import h2native.javadsl.settings.ServerSettings
 import h2native.impl.server.PekkoHttpAccess
 
 /**
@@ -55,7 +56,8 @@ final class NativeHttp2(system: ExtendedActorSystem) extends Extension {
 /** Configures and binds one server. Immutable: every `with...` returns a new builder. */
 final class ServerBuilder private[javadsl] (delegate: h2native.scaladsl.ServerBuilder) {
 
-  def withSettings(settings: ServerSettings): ServerBuilder = new ServerBuilder(delegate.withSettings(settings))
+  def withSettings(settings: ServerSettings): ServerBuilder =
+    new ServerBuilder(delegate.withSettings(settings.asInstanceOf[h2native.scaladsl.settings.ServerSettings]))
 
   /** Serves over TLS with ALPN `h2`, e.g. with `ConnectionContext.httpsServer(sslContext)`. */
   def enableHttps(context: HttpsConnectionContext): ServerBuilder =

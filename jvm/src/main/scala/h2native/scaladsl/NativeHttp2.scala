@@ -18,7 +18,8 @@ import org.apache.pekko.event.Logging
 import org.apache.pekko.http.scaladsl.{Http, HttpsConnectionContext}
 import org.apache.pekko.http.scaladsl.model.{HttpRequest, HttpResponse}
 
-import h2native.{ServerMetrics, ServerSettings}
+import h2native.ServerMetrics
+import h2native.scaladsl.settings.ServerSettings
 import h2native.impl.NativeLibraryException
 import h2native.impl.server.{ServerDirectory, ServerRuntime}
 

@@ -71,7 +71,7 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
   private lazy val slowBinding: Http.ServerBinding = Await.result(
     NativeHttp2(system)
       .newServerAt("127.0.0.1", 0)
-      .adaptSettings(s => s.copy(idleTimeout = 30.seconds, http2 = s.http2.copy(settingsTimeout = 1.second)))
+      .adaptSettings(_.withIdleTimeout(30.seconds).adaptHttp2(_.withEngineSetting("settings-timeout", 1.second)))
       .bind(handler),
     30.seconds
   )
@@ -80,9 +80,7 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
   private lazy val collectBinding: Http.ServerBinding = Await.result(
     NativeHttp2(system)
       .newServerAt("127.0.0.1", 0)
-      .adaptSettings(s =>
-        s.copy(maxRequestEntitySize = 256 * 1024, http2 = s.http2.copy(minCollectStrictEntitySize = 1 << 20))
-      )
+      .adaptSettings(_.withMaxRequestEntitySize(256 * 1024).adaptHttp2(_.withMinCollectStrictEntitySize(1 << 20)))
       .bind(handler),
     30.seconds
   )

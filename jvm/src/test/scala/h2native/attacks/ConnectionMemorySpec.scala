@@ -43,7 +43,7 @@ class ConnectionMemorySpec extends AnyWordSpec with Matchers with BeforeAndAfter
   private lazy val binding: Http.ServerBinding = Await.result(
     NativeHttp2(system)
       .newServerAt("127.0.0.1", 0)
-      .adaptSettings(_.copy(maxConnections = MaxConnections, backlog = 4096, idleTimeout = 10.minutes))
+      .adaptSettings(_.withMaxConnections(MaxConnections).withBacklog(4096).withIdleTimeout(10.minutes))
       .bind(handler),
     30.seconds
   )

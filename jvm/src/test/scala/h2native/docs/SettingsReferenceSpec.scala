@@ -11,7 +11,8 @@ import com.typesafe.config.{ConfigException, ConfigFactory}
 import org.scalatest.matchers.should.Matchers
 import org.scalatest.wordspec.AnyWordSpec
 
-import h2native.ServerSettings
+import h2native.impl.{Abi, EngineConfig}
+import h2native.scaladsl.settings.ServerSettings
 
 /** The README's settings table is reference.conf's keys and defaults, so that the two cannot drift apart. */
 class SettingsReferenceSpec extends AnyWordSpec with Matchers {
@@ -48,12 +49,25 @@ class SettingsReferenceSpec extends AnyWordSpec with Matchers {
       documentedEntries shouldBe referenceEntries
     }
 
-    "describe only settings that the settings class reads" in {
+    "describe only settings that the settings classes read" in {
       val reference = ConfigFactory.defaultReference()
-      ServerSettings.fromRoot(reference).http2.maxConcurrentStreams shouldBe 100
+      ServerSettings(reference).http2.maxConcurrentStreams shouldBe 100
+      val engine = Abi.CONFIG_NAMES.toSet.map((n: String) => s"h2native.server.http2.$n")
       for ((key, _) <- referenceEntries) withClue(s"$key: ") {
-        intercept[ConfigException.Missing](ServerSettings.fromRoot(reference.withoutPath(key)))
+        // an engine setting falls back to the engine's default; every other key is required
+        if (engine(key)) ServerSettings(reference.withoutPath(key)) shouldBe ServerSettings(reference)
+        else intercept[ConfigException.Missing](ServerSettings(reference.withoutPath(key)))
       }
+    }
+  }
+
+  "reference.conf" should {
+    "list every engine setting (but the engine's own idle timeout) with the engine's default" in {
+      val http2 = ConfigFactory.defaultReference().getConfig("h2native.server.http2")
+      for (name <- Abi.CONFIG_NAMES if name != "idle-timeout") withClue(s"$name: ")(http2.hasPath(name) shouldBe true)
+      // read back by the generic reader, reference.conf's values are the Rust defaults, field by field
+      EngineConfig.fromConfig(http2).toMap shouldBe EngineConfig.Defaults.toMap
+      http2.root.keySet.asScala.toSet -- Abi.CONFIG_NAMES.toSet shouldBe Set("min-collect-strict-entity-size")
     }
   }
 }

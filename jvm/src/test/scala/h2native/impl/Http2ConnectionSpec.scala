@@ -22,7 +22,6 @@ object Http2ConnectionSpec {
 }
 
 class Http2ConnectionSpec extends AnyWordSpec with Matchers {
-  import H2Abi._
   import Http2Connection.ChainThreshold
   import Http2ConnectionSpec.Req
 
@@ -48,12 +47,12 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
       val ended = mutable.ArrayBuffer.empty[Int]
       val ev = conn.events
       while (ev.next()) ev.kind match {
-        case Headers =>
+        case Abi.EVENT_HEADERS =>
           val fs = (0 until ev.fieldCount).map(ev.field)
           fieldInstances ++= fs
           requests(ev.streamId) = Req(ev.streamId, fs.map(f => f.name -> f.value), ByteString.empty, ev.endStream)
           if (ev.endStream) ended += ev.streamId
-        case Data =>
+        case Abi.EVENT_DATA =>
           val r = requests(ev.streamId)
           requests(ev.streamId) = r.copy(body = r.body ++ ev.dataSlice, ended = ev.endStream)
           if (ev.endStream) ended += ev.streamId
@@ -114,6 +113,13 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
       s.close()
       (handler, proc.exitValue(), raw)
     } finally { socket.close(); conn.close() }
+  }
+
+  "The generated Abi" should {
+    "give the records the event cursor reads a stream id from one shared offset" in {
+      // EventReader.streamId reads it without looking at the kind
+      Seq(Abi.DATA_STREAM_ID, Abi.PAIR_FIRST, Abi.ERROR_ID).distinct shouldBe Seq(Abi.HEADERS_STREAM_ID)
+    }
   }
 
   "Http2Connection" should {
@@ -188,17 +194,17 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
         val seen = mutable.ArrayBuffer.empty[(Int, String)]
         val ev = client.events
         while (ev.next()) ev.kind match {
-          case Headers =>
-            seen += Headers -> (0 until ev.fieldCount)
+          case Abi.EVENT_HEADERS =>
+            seen += Abi.EVENT_HEADERS -> (0 until ev.fieldCount)
               .map(i => ev.field(i).name + "=" + ev.field(i).value)
               .mkString(",")
-          case Data => seen += Data -> ev.dataSlice.utf8String
-          case _    =>
+          case Abi.EVENT_DATA => seen += Abi.EVENT_DATA -> ev.dataSlice.utf8String
+          case _              =>
         }
         seen.toList shouldBe List(
-          Headers -> ":status=200,content-type=application/grpc",
-          Data -> "hello from h2native",
-          Headers -> "grpc-status=0"
+          Abi.EVENT_HEADERS -> ":status=200,content-type=application/grpc",
+          Abi.EVENT_DATA -> "hello from h2native",
+          Abi.EVENT_HEADERS -> "grpc-status=0"
         )
       } finally { client.close(); server.close() }
     }
@@ -244,7 +250,7 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
       import h2native.attacks.{H2, Hpack}
       val server = Http2Connection.server()
       try {
-        val budget = Http2Connection.dynamicCacheOctets(EngineSettings().headerTableSize)
+        val budget = Http2Connection.dynamicCacheOctets(EngineConfig.Defaults("header-table-size"))
         val rnd = new Random(7)
         server.feed(ByteString(H2.Preface ++ H2.settings() ++ H2.settingsAck))
         server.takeOutput(_ => ByteString.empty)
@@ -252,7 +258,7 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
           server.feed(ByteString(H2.headers(id, Hpack.request("/") ++ block, endStream = true)))
           val ev = server.events
           var fields = Seq.empty[HeaderField]
-          while (ev.next()) if (ev.kind == Headers) fields = (0 until ev.fieldCount).map(ev.field)
+          while (ev.next()) if (ev.kind == Abi.EVENT_HEADERS) fields = (0 until ev.fieldCount).map(ev.field)
           server.commands.headers(id, Seq(":status" -> "200"), endStream = true)
           server.commands.submit()
           server.takeOutput(_ => ByteString.empty)
@@ -287,7 +293,7 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
         server.feed(client.takeOutput(_ => ByteString.empty))
         val ev = server.events
         var got = Seq.empty[(String, String)]
-        while (ev.next()) if (ev.kind == Headers) {
+        while (ev.next()) if (ev.kind == Abi.EVENT_HEADERS) {
           got = (0 until ev.fieldCount).map(i => ev.field(i)).map(f => f.name -> f.value)
           server.commands.reset(ev.streamId, 8)
         }
@@ -327,17 +333,17 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
           var data = ByteString.empty
           val ev = client.events
           while (ev.next()) {
-            if (ev.kind != WindowOpened) kinds += ev.kind
-            if (ev.kind == Data) data ++= ev.dataSlice
+            if (ev.kind != Abi.EVENT_WINDOW_OPENED) kinds += ev.kind
+            if (ev.kind == Abi.EVENT_DATA) data ++= ev.dataSlice
           }
           (kinds.toSeq, data, out)
         }
         val (kinds, data, out) = exchange(1, small)
-        kinds shouldBe Seq(Headers, Data, PingAck, Data, Headers)
+        kinds shouldBe Seq(Abi.EVENT_HEADERS, Abi.EVENT_DATA, Abi.EVENT_PING_ACK, Abi.EVENT_DATA, Abi.EVENT_HEADERS)
         data shouldBe small ++ small
         out.isCompact shouldBe true
         val (kinds2, data2, out2) = exchange(3, large)
-        kinds2 shouldBe Seq(Headers, Data, PingAck, Data, Headers)
+        kinds2 shouldBe Seq(Abi.EVENT_HEADERS, Abi.EVENT_DATA, Abi.EVENT_PING_ACK, Abi.EVENT_DATA, Abi.EVENT_HEADERS)
         data2 shouldBe small ++ large
         out2.isCompact shouldBe false
     }
@@ -362,7 +368,7 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
           server.feed(client.takeOutput(_ => ByteString.empty))
           var id = 0
           val ev = server.events
-          while (ev.next()) if (ev.kind == Headers) id = ev.streamId
+          while (ev.next()) if (ev.kind == Abi.EVENT_HEADERS) id = ev.streamId
           id should be > 0
           // first the two lists of a gRPC server, with END_STREAM on and off; then every list, evicting each other;
           // last, lists that start with a remembered shorter one
@@ -379,7 +385,7 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
           client.feed(server.takeOutput(_ => ByteString.empty))
           val got = mutable.ArrayBuffer.empty[(Int, Seq[(String, String)], Boolean)]
           val cev = client.events
-          while (cev.next()) if (cev.kind == Headers) {
+          while (cev.next()) if (cev.kind == Abi.EVENT_HEADERS) {
             got += ((cev.streamId, (0 until cev.fieldCount).map(cev.field).map(f => f.name -> f.value), cev.endStream))
           }
           withClue(s"response $i: ") {
@@ -407,7 +413,7 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
           client.feed(out)
           var data = ByteString.empty
           val ev = client.events
-          while (ev.next()) if (ev.kind == Data) data ++= ev.dataSlice
+          while (ev.next()) if (ev.kind == Abi.EVENT_DATA) data ++= ev.dataSlice
           data
         }
 
@@ -472,9 +478,9 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
             val ev = c.events
             while (ev.next()) {
               events += 1
-              if (ev.kind == Headers) (0 until ev.fieldCount).foreach(ev.field)
-              if (ev.kind == Data) ev.dataSlice
-              if (ev.kind == ConnectionError) ev.reason
+              if (ev.kind == Abi.EVENT_HEADERS) (0 until ev.fieldCount).foreach(ev.field)
+              if (ev.kind == Abi.EVENT_DATA) ev.dataSlice
+              if (ev.kind == Abi.EVENT_CONNECTION_ERROR) ev.reason
             }
           }
           c.takeOutput(_ => ByteString.empty)

@@ -76,7 +76,7 @@ class NativeHttp2Spec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
     Await.result(
       NativeHttp2(system)
         .newServerAt("127.0.0.1", 0)
-        .adaptSettings(s => s.copy(http2 = s.http2.copy(minCollectStrictEntitySize = 1)))
+        .adaptSettings(_.adaptHttp2(_.withMinCollectStrictEntitySize(1)))
         .bind(handler),
       30.seconds
     )

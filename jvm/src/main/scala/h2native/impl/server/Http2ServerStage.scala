@@ -27,9 +27,9 @@ import org.apache.pekko.stream.{Attributes, FlowShape, Inlet, Outlet}
 import org.apache.pekko.stream.scaladsl.{Sink, Source}
 import org.apache.pekko.util.ByteString
 
-import h2native.{ServerMetrics, ServerSettings}
-import h2native.impl.H2Abi._
-import h2native.impl.{HeaderField, Http2Connection}
+import h2native.ServerMetrics
+import h2native.impl.{Abi, AbiNames, HeaderField, Http2Connection}
+import h2native.scaladsl.settings.ServerSettings
 
 /** INTERNAL API */
 @InternalApi
@@ -61,32 +61,9 @@ private[h2native] object Http2ServerStage {
   final private val ShutdownTickInterval = 500.millis
   private case object PrefaceTimer
 
-  final val NoError = 0x0
-  final val InternalError = 0x2
-  final val Cancel = 0x8
-
-  /** RFC 9113 section 7 names, for the exception a reset stream's request entity fails with. */
-  private val ErrorNames = Vector(
-    "NO_ERROR",
-    "PROTOCOL_ERROR",
-    "INTERNAL_ERROR",
-    "FLOW_CONTROL_ERROR",
-    "SETTINGS_TIMEOUT",
-    "STREAM_CLOSED",
-    "FRAME_SIZE_ERROR",
-    "REFUSED_STREAM",
-    "CANCEL",
-    "COMPRESSION_ERROR",
-    "CONNECT_ERROR",
-    "ENHANCE_YOUR_CALM",
-    "INADEQUATE_SECURITY",
-    "HTTP_1_1_REQUIRED"
-  )
-
-  /** LIMIT numbers up to this one (ABI.md) answer one stream (431, REFUSED_STREAM); the others end the connection. */
-  final val LastPerStreamLimit = 3
-
-  def errorName(code: Int): String = if (code >= 0 && code < ErrorNames.size) ErrorNames(code) else f"0x$code%x"
+  final val NoError = Abi.ERROR_NO_ERROR
+  final val InternalError = Abi.ERROR_INTERNAL_ERROR
+  final val Cancel = Abi.ERROR_CANCEL
 
   private def ConnectionClosed =
     new EntityStreamException(new ErrorInfo("the HTTP/2 connection closed before the request entity was complete", ""))
@@ -212,6 +189,7 @@ final private[h2native] class Http2ServerStage(
       private[this] val remoteAttr: Option[RemoteAddress] = remote.map(RemoteAddress(_))
       private def remoteText: String = remote.fold("unknown peer")(_.toString)
       private[this] val minCollectStrict = settings.http2.minCollectStrictEntitySize
+      private[this] val settingsTimeout = settings.http2.engineSetting("settings-timeout").millis
 
       // one-entry memo: a gRPC connection repeats the same :path / :authority fields (cached HPACK objects)
       private[this] var lastPath: HeaderField = _
@@ -236,14 +214,14 @@ final private[h2native] class Http2ServerStage(
       setHandlers(in, out, this)
 
       override def preStart(): Unit = {
-        conn = Http2Connection.server(settings.http2.toEngine)
+        conn = Http2Connection.server(settings.http2.engine)
         registry.register(terminateCallback)
         metrics.connectionsAccepted.increment()
         metrics.connectionsActive.increment()
         // Our SETTINGS go out with the first reply, after the client's first bytes (RFC 9113 3.4 allows
         // both): an HTTP/1.x client then reads a plain HTTP/1.1 refusal, not a binary frame.
         // A peer that sends nothing at all is closed after the settings timeout, not held until the idle timeout.
-        val t = settings.http2.settingsTimeout
+        val t = settingsTimeout
         if (t > Duration.Zero) scheduleOnce(PrefaceTimer, t)
         pull(in)
       }
@@ -253,7 +231,7 @@ final private[h2native] class Http2ServerStage(
         metrics.connectionsActive.decrement()
         streams.valuesIterator.foreach(st => failEntity(st, ConnectionClosed))
         if (conn ne null) {
-          val counts = new Array[Long](2 * Http2Connection.FrameKinds)
+          val counts = new Array[Long](2 * Abi.FRAME_KINDS)
           try { conn.frameCounts(counts); metrics.addFrames(counts) }
           catch { case NonFatal(e) => log.debug("h2native: frame counts unavailable: {}", e) }
           conn.close()
@@ -267,7 +245,7 @@ final private[h2native] class Http2ServerStage(
           // our SETTINGS go out now: the engine checks their ACK only when called, so call it once the time is up,
           // or a peer that goes silent (a half-sent preface) would be held until the idle timeout
           settingsTimerStarted = true
-          val t = settings.http2.settingsTimeout
+          val t = settingsTimeout
           if (t > Duration.Zero) scheduleOnce(SettingsTimer, t + 10.millis)
         }
         val bytes = grab(in)
@@ -321,30 +299,31 @@ final private[h2native] class Http2ServerStage(
       private def readEvents(): Unit = {
         val ev = conn.events
         while (ev.next()) ev.kind match {
-          case Headers => onHeaders()
-          case Data    => onData()
-          case Reset =>
+          case Abi.EVENT_HEADERS => onHeaders()
+          case Abi.EVENT_DATA    => onData()
+          case Abi.EVENT_RESET =>
             metrics.streamsResetByPeer.increment()
             streams.remove(ev.streamId).foreach(st => cancelStream(st, ev.errorCode))
-          case StreamError =>
+          case Abi.EVENT_STREAM_ERROR =>
             metrics.streamsResetByServer.increment()
             streams.remove(ev.streamId).foreach(st => cancelStream(st, ev.errorCode))
-          case WindowOpened => windowOpened = true
-          case ConnectionError =>
+          case Abi.EVENT_WINDOW_OPENED => windowOpened = true
+          case Abi.EVENT_CONNECTION_ERROR =>
             metrics.connectionErrors.increment()
             log.debug("HTTP/2 connection error {}: {}", ev.errorCode, ev.reason)
             closeAfterFlush = true
-          case Drained => closeAfterFlush = true
-          case Http1Detected =>
+          case Abi.EVENT_DRAINED => closeAfterFlush = true
+          case Abi.EVENT_HTTP1_DETECTED =>
             if (conn.hasOutput) conn.takeOutput(payloadAt) // never mix HTTP/2 frames into an HTTP/1.1 answer
             outPending = Http1Refusal
             closeAfterFlush = true
-          case Limit =>
+          case Abi.EVENT_LIMIT =>
             metrics.limitHit(ev.limit)
             // per-stream limits answer one stream (431, REFUSED_STREAM): a peer could fill the log with them
-            if (ev.limit <= LastPerStreamLimit)
-              log.debug("h2native: limit {} hit (stream {}) by {}", limitName(ev.limit), ev.limitStreamId, remoteText)
-            else log.info("h2native: limit {} hit (stream {}) by {}", limitName(ev.limit), ev.limitStreamId, remoteText)
+            val name = AbiNames.limit(ev.limit)
+            if (AbiNames.limitPerStream(ev.limit))
+              log.debug("h2native: limit {} hit (stream {}) by {}", name, ev.limitStreamId, remoteText)
+            else log.info("h2native: limit {} hit (stream {}) by {}", name, ev.limitStreamId, remoteText)
           case _ => ()
         }
         if (windowOpened) { windowOpened = false; resumeBlocked() }
@@ -355,7 +334,7 @@ final private[h2native] class Http2ServerStage(
       private def onHeaders(): Unit = {
         val ev = conn.events
         val id = ev.streamId
-        if ((ev.flags & Trailers) != 0) {
+        if ((ev.flags & Abi.EVENT_FLAG_TRAILERS) != 0) {
           // request trailers end the body; HttpEntity has no place for them on requests
           streams.get(id).foreach { st =>
             st.requestDone = true
@@ -366,7 +345,7 @@ final private[h2native] class Http2ServerStage(
         val st = new StreamState(id)
         streams.update(id, st)
         metrics.streamsOpened.increment()
-        if ((ev.flags & TooLarge) != 0) {
+        if ((ev.flags & Abi.EVENT_FLAG_TOO_LARGE) != 0) {
           respondSimple(st, StatusCodes.RequestHeaderFieldsTooLarge, "request header fields too large")
           return
         }
@@ -745,7 +724,7 @@ final private[h2native] class Http2ServerStage(
         st.request = null
         st.source.foreach(s => if (!s.inlet.isClosed) s.inlet.cancel())
         st.source = None
-        failEntity(st, new PeerClosedStreamException(st.id, errorName(errorCode), errorCode))
+        failEntity(st, new PeerClosedStreamException(st.id, AbiNames.error(errorCode), errorCode))
       }
 
       private def failEntity(st: StreamState, cause: Throwable): Unit =

@@ -19,7 +19,8 @@ import org.apache.pekko.stream.{KillSwitches, Materializer, TLSClosing}
 import org.apache.pekko.stream.TLSProtocol.{SendBytes, SessionBytes, SslTlsInbound, SslTlsOutbound}
 import org.apache.pekko.util.ByteString
 
-import h2native.{Fallback, ServerMetrics, ServerSettings}
+import h2native.{Fallback, ServerMetrics}
+import h2native.scaladsl.settings.ServerSettings
 import h2native.impl.{NativeLibrary, NativeLibraryException}
 
 /** INTERNAL API: binds a TCP port and runs one [[Http2ServerStage]] per accepted connection (h2c, or TLS + ALPN). */

@@ -29,7 +29,8 @@ import org.scalatest.wordspec.AnyWordSpec
 
 import h2native.attacks.{H2, Hpack}
 import h2native.impl.{Http2Connection, NativeBindings, NativeLibrary}
-import h2native.{ServerMetrics, ServerSettings}
+import h2native.ServerMetrics
+import h2native.scaladsl.settings.ServerSettings
 
 /**
  * Random, mutated and known-bad client byte streams through the real `Http2ServerStage`, in memory: every connection
@@ -57,7 +58,7 @@ class StageFuzzSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
   )
   import system.dispatcher
 
-  private val settings = ServerSettings.fromRoot(ConfigFactory.load())
+  private val settings = ServerSettings(ConfigFactory.load())
   private val registry = new ConnectionRegistry(new ServerMetrics(ServerMetrics.Native))
 
   /** Handler calls by path: shows that the generated streams get through to the application. */
