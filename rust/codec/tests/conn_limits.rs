@@ -416,3 +416,28 @@ fn a_single_headers_frame_is_bounded_by_the_block_size_too() {
     feed(&mut c, &mut p);
     assert_calm(&mut c, Limit::HeaderBlockSize);
 }
+
+#[test]
+fn streams_per_window() {
+    let mut p = Peer::new();
+    let mut c = server_with(Config { max_streams_per_window: 3, ..Config::default() }, &mut p);
+    for id in [1, 3, 5] {
+        p.headers(id, REQ, true);
+        feed(&mut c, &mut p);
+        respond(&mut c, id, true);
+        c.clear_output();
+        c.clear_events();
+    }
+    // a new window allows three more; the fourth in it is refused with the connection
+    c.set_now(30_000);
+    for id in [7, 9, 11] {
+        p.headers(id, REQ, true);
+        feed(&mut c, &mut p);
+        respond(&mut c, id, true);
+        c.clear_output();
+        c.clear_events();
+    }
+    p.headers(13, REQ, true);
+    feed(&mut c, &mut p);
+    assert_calm(&mut c, Limit::StreamsPerWindow);
+}

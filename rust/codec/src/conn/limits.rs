@@ -198,6 +198,10 @@ config! {
     /// connection is closed gracefully (GOAWAY NO_ERROR). 0 (default) disables: the JVM side
     /// owns the idle policy (pekko-http's `idle-timeout`), this is for callers without one.
     idle_timeout_ms: u64 = 0, "idle-timeout", Millis;
+    /// Streams the peer opens per window; 0 (default): no limit beyond `max_concurrent_streams`.
+    /// A peer that opens and finishes streams faster than any client would (each one a request
+    /// for the application to serve) gets GOAWAY(ENHANCE_YOUR_CALM).
+    max_streams_per_window: u32 = 0, "max-streams-per-window", Count;
 }
 
 impl Config {
@@ -230,11 +234,12 @@ pub enum Limit {
     EmptyFrames = 11,
     SettingsTimeout = 12,
     IdleTimeout = 13,
+    StreamsPerWindow = 14,
 }
 
 impl Limit {
     /// Every limit, by number.
-    pub const ALL: [Limit; 13] = [
+    pub const ALL: [Limit; 14] = [
         Limit::MaxConcurrentStreams,
         Limit::HeaderListSize,
         Limit::HeaderCount,
@@ -248,6 +253,7 @@ impl Limit {
         Limit::EmptyFrames,
         Limit::SettingsTimeout,
         Limit::IdleTimeout,
+        Limit::StreamsPerWindow,
     ];
 
     /// The [`CONFIG_FIELDS`] name of the setting that sets it.
@@ -266,6 +272,7 @@ impl Limit {
             Limit::EmptyFrames => "max-empty-frames-per-window",
             Limit::SettingsTimeout => "settings-timeout",
             Limit::IdleTimeout => "idle-timeout",
+            Limit::StreamsPerWindow => "max-streams-per-window",
         }
     }
 

@@ -191,6 +191,7 @@ pub struct Connection<E: Events> {
     resets_sent: RateCounter,
     empty_frames: RateCounter,
     settings_frames: RateCounter,
+    streams_opened: RateCounter,
 }
 
 impl<E: Events> Connection<E> {
@@ -252,6 +253,7 @@ impl<E: Events> Connection<E> {
             resets_sent: RateCounter::default(),
             empty_frames: RateCounter::default(),
             settings_frames: RateCounter::default(),
+            streams_opened: RateCounter::default(),
             cfg,
         };
         if role == Role::Client {

@@ -279,6 +279,11 @@ impl<E: Events> Connection<E> {
         if self_dependent {
             return stream_err(id, ErrorCode::ProtocolError, "stream depends on itself");
         }
+        let per_window = self.cfg.max_streams_per_window;
+        if per_window > 0 && self.streams_opened.hit(self.now, self.cfg.limit_window_ms, per_window) {
+            self.limit(Limit::StreamsPerWindow, id);
+            return conn_err(ErrorCode::EnhanceYourCalm, "too many streams opened");
+        }
         if self.peer_active >= self.cfg.max_concurrent_streams {
             self.limit(Limit::MaxConcurrentStreams, id);
             return stream_err(id, ErrorCode::RefusedStream, "SETTINGS_MAX_CONCURRENT_STREAMS exceeded");

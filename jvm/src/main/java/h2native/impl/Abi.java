@@ -146,9 +146,9 @@ public final class Abi {
   /** RFC 9113 section 7 error names, by code. */
   public static final String[] ERROR_NAMES = {"NO_ERROR", "PROTOCOL_ERROR", "INTERNAL_ERROR", "FLOW_CONTROL_ERROR", "SETTINGS_TIMEOUT", "STREAM_CLOSED", "FRAME_SIZE_ERROR", "REFUSED_STREAM", "CANCEL", "COMPRESSION_ERROR", "CONNECT_ERROR", "ENHANCE_YOUR_CALM", "INADEQUATE_SECURITY", "HTTP_1_1_REQUIRED"};
   /** The setting each LIMIT number is named after (0: none). */
-  public static final String[] LIMIT_NAMES = {"unknown", "max-concurrent-streams", "max-header-list-size", "max-header-count", "max-continuation-frames", "max-header-block-size", "max-settings-entries", "max-settings-per-window", "max-queued-control-replies", "max-resets-received-per-window", "max-resets-sent-per-window", "max-empty-frames-per-window", "settings-timeout", "idle-timeout"};
+  public static final String[] LIMIT_NAMES = {"unknown", "max-concurrent-streams", "max-header-list-size", "max-header-count", "max-continuation-frames", "max-header-block-size", "max-settings-entries", "max-settings-per-window", "max-queued-control-replies", "max-resets-received-per-window", "max-resets-sent-per-window", "max-empty-frames-per-window", "settings-timeout", "idle-timeout", "max-streams-per-window"};
   /** Whether hitting a LIMIT answers one stream only. */
-  public static final boolean[] LIMIT_PER_STREAM = {false, true, true, true, false, false, false, false, false, false, false, false, false, false};
+  public static final boolean[] LIMIT_PER_STREAM = {false, true, true, true, false, false, false, false, false, false, false, false, false, false, false};
   /** Frame-count slots per direction. */
   public static final int FRAME_KINDS = 11;
   /** The name of each frame-count slot. */
@@ -158,11 +158,11 @@ public final class Abi {
 
   public static final long CONFIG_RECORD_VERSION = 1L;
   /** Every engine setting, by id (its position): the keys under h2native.server.http2. */
-  public static final String[] CONFIG_NAMES = {"max-concurrent-streams", "incoming-stream-level-buffer-size", "incoming-connection-level-buffer-size", "max-frame-size", "header-table-size", "max-encoder-table-size", "max-header-list-size", "max-header-count", "max-header-block-size", "max-continuation-frames", "max-settings-entries", "max-settings-per-window", "max-queued-control-replies", "max-resets-received-per-window", "max-resets-sent-per-window", "max-empty-frames-per-window", "limit-window", "closed-streams-remembered", "settings-timeout", "idle-timeout"};
+  public static final String[] CONFIG_NAMES = {"max-concurrent-streams", "incoming-stream-level-buffer-size", "incoming-connection-level-buffer-size", "max-frame-size", "header-table-size", "max-encoder-table-size", "max-header-list-size", "max-header-count", "max-header-block-size", "max-continuation-frames", "max-settings-entries", "max-settings-per-window", "max-queued-control-replies", "max-resets-received-per-window", "max-resets-sent-per-window", "max-empty-frames-per-window", "limit-window", "closed-streams-remembered", "settings-timeout", "idle-timeout", "max-streams-per-window"};
   /** How each is read: count, octets (a HOCON size) or millis (a duration). */
-  public static final String[] CONFIG_UNITS = {"count", "octets", "octets", "octets", "octets", "octets", "octets", "count", "octets", "count", "count", "count", "count", "count", "count", "count", "millis", "count", "millis", "millis"};
+  public static final String[] CONFIG_UNITS = {"count", "octets", "octets", "octets", "octets", "octets", "octets", "count", "octets", "count", "count", "count", "count", "count", "count", "count", "millis", "count", "millis", "millis", "count"};
   /** The engine's default of each. */
-  public static final long[] CONFIG_DEFAULTS = {100L, 1048576L, 1048576L, 16384L, 4096L, 4096L, 16384L, 256L, 65536L, 8L, 32L, 100L, 1000L, 200L, 200L, 100L, 30000L, 128L, 10000L, 0L};
+  public static final long[] CONFIG_DEFAULTS = {100L, 1048576L, 1048576L, 16384L, 4096L, 4096L, 16384L, 256L, 65536L, 8L, 32L, 100L, 1000L, 200L, 200L, 100L, 30000L, 128L, 10000L, 0L, 0L};
   /** The largest value each takes. */
-  public static final long[] CONFIG_MAX = {4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 9223372036854775807L, 4294967295L, 9223372036854775807L, 9223372036854775807L};
+  public static final long[] CONFIG_MAX = {4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 4294967295L, 9223372036854775807L, 4294967295L, 9223372036854775807L, 9223372036854775807L, 4294967295L};
 }

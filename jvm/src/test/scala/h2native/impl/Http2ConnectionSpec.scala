@@ -123,6 +123,24 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
   }
 
   "Http2Connection" should {
+    "take every engine setting by its name from the generated table, the newest included" in {
+      import h2native.attacks.{H2, Hpack}
+      val server = Http2Connection.server(EngineConfig.Defaults.updated("max-streams-per-window", 2))
+      try {
+        server.feed(ByteString(H2.Preface ++ H2.settings() ++ H2.settingsAck))
+        server.takeOutput(_ => ByteString.empty)
+        val requests = Seq(1, 3, 5).map(id => H2.headers(id, Hpack.request("/"), endStream = true)).reduce(_ ++ _)
+        server.feed(ByteString(requests))
+        val ev = server.events
+        var limit = ""
+        while (ev.next()) if (ev.kind == Abi.EVENT_LIMIT) limit = AbiNames.limit(ev.limit)
+        limit shouldBe "max-streams-per-window"
+        server.isClosed shouldBe true
+      } finally server.close()
+      an[IllegalArgumentException] should be thrownBy EngineConfig.Defaults.updated("max-stream-per-window", 1)
+      an[IllegalArgumentException] should be thrownBy EngineConfig.Defaults.updated("max-streams-per-window", -1)
+    }
+
     "serve curl's request and its response parses in curl" in {
       val (h, exit, _) =
         serve(p => Seq("curl", "-s", "--max-time", "5", "--http2-prior-knowledge", s"http://127.0.0.1:$p/hello?x=1"))
