@@ -144,7 +144,7 @@ static void cmd_consumed(buf *b, uint32_t stream, uint32_t n) {
 }
 
 /* Applies a command buffer of `n` records that must all succeed; values[i] = result value. */
-static void apply(h2native_conn *c, const buf *cmds, size_t n, uint32_t *values) {
+static void apply(h2native_conn c, const buf *cmds, size_t n, uint32_t *values) {
     const uint8_t *res;
     size_t res_len;
     API(h2native_conn_apply(c, cmds->p, cmds->len, &res, &res_len));
@@ -175,7 +175,7 @@ static const uint8_t *payload(uint32_t tag, size_t *len) {
 
 /* Writes `from`'s output into `wire` with the payloads spliced in, clears it, and feeds
  * `wire` to `to`. */
-static void pump(h2native_conn *from, h2native_conn *to, buf *wire) {
+static void pump(h2native_conn from, h2native_conn to, buf *wire) {
     const uint8_t *out, *segs;
     size_t out_len, segs_len, pos = 0;
     API(h2native_conn_output(from, &out, &out_len));
@@ -220,7 +220,7 @@ static void copy_value(char *dst, size_t cap, const uint8_t *v, uint32_t len) {
 
 /* Reads `c`'s events (DATA points into `wire`, the input just fed), then clears them and
  * returns the credit of the received DATA with CONSUMED commands. */
-static void read_events(h2native_conn *c, side *s, const buf *wire) {
+static void read_events(h2native_conn c, side *s, const buf *wire) {
     const uint8_t *ev;
     size_t ev_len;
     buf consumed = {0};
@@ -289,7 +289,7 @@ static void read_events(h2native_conn *c, side *s, const buf *wire) {
 }
 
 /* One round trip of bytes: client -> server, then server -> client. */
-static void exchange(h2native_conn *client, h2native_conn *server, side *cs, side *ss, buf *wire, uint64_t now) {
+static void exchange(h2native_conn client, h2native_conn server, side *cs, side *ss, buf *wire, uint64_t now) {
     API(h2native_conn_set_now(client, now));
     API(h2native_conn_set_now(server, now));
     pump(client, server, wire);
@@ -311,7 +311,7 @@ int main(void) {
           (unsigned long long)frame);
     API(h2native_config_set(cfg, "max-concurrent-streams", 50));
     CHECK(h2native_config_set(cfg, "no-such-field", 1) == H2NATIVE_ERR_UNKNOWN, "unknown field");
-    h2native_conn *client = NULL, *server = NULL;
+    h2native_conn client = 0, server = 0;
     API(h2native_conn_new_client(NULL, &client));
     API(h2native_conn_new_server(cfg, &server));
     API(h2native_config_free(cfg));
@@ -319,8 +319,8 @@ int main(void) {
     /* The error paths: NULL arguments and a malformed command are codes, with a message. */
     char msg[256];
     size_t consumed;
-    CHECK(h2native_conn_feed(NULL, NULL, 0, &consumed) == H2NATIVE_ERR_NULL, "feed(NULL conn)");
-    CHECK(h2native_last_error(msg, sizeof msg) > 0 && strstr(msg, "conn is NULL"), "last error: %s", msg);
+    CHECK(h2native_conn_feed(0, NULL, 0, &consumed) == H2NATIVE_ERR_BAD_HANDLE, "feed(no connection)");
+    CHECK(h2native_last_error(msg, sizeof msg) > 0 && strstr(msg, "closed"), "last error: %s", msg);
     CHECK(h2native_conn_new_client(NULL, NULL) == H2NATIVE_ERR_NULL, "new_client(NULL out)");
     const uint8_t bad[8] = {0xff, 0, 0, 0, 8, 0, 0, 0};
     const uint8_t *res;
@@ -398,7 +398,7 @@ int main(void) {
 
     API(h2native_conn_free(client));
     API(h2native_conn_free(server));
-    API(h2native_conn_free(NULL));
+    API(h2native_conn_free(0));
     CHECK(h2native_allocated_bytes() < held, "freeing both connections gave back no memory");
     /* A double free is detected (the handle is no longer in the live set) and not touched. */
     CHECK(h2native_conn_free(client) == H2NATIVE_ERR_BAD_HANDLE, "double free not reported");

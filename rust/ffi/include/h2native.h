@@ -53,6 +53,9 @@
 // A configuration field name this library does not know.
 #define H2NATIVE_ERR_UNKNOWN -7
 
+// Another thread is inside a call on the same connection.
+#define H2NATIVE_ERR_CONCURRENT -8
+
 // Version of the flat event/command/segment format (ABI.md). Compare with
 // `h2native_abi_version()` at load time.
 #define H2NATIVE_ABI_VERSION 2
@@ -164,9 +167,9 @@
 // `h2native_config_new` with the defaults, released by `h2native_config_free`.
 typedef struct h2native_config h2native_config;
 
-// An HTTP/2 connection (opaque). Created by `h2native_conn_new_server`/`_client`, released by
-// `h2native_conn_free`.
-typedef struct h2native_conn h2native_conn;
+// An HTTP/2 connection: a handle of the library's session registry (never 0). Created by
+// `h2native_conn_new_server`/`_client`, released by `h2native_conn_free`.
+typedef int64_t h2native_conn;
 
 #ifdef __cplusplus
 extern "C" {
@@ -215,28 +218,22 @@ int h2native_config_get(const struct h2native_config *config, const char *name, 
 //
 // # Safety
 // `config` must be NULL or from `h2native_config_new`; `out` must be NULL or writable.
-int h2native_conn_new_server(const struct h2native_config *config, struct h2native_conn **out);
+int h2native_conn_new_server(const struct h2native_config *config, h2native_conn *out);
 
 // Creates a client connection. The output holds the preface and SETTINGS right away.
 //
 // # Safety
 // As `h2native_conn_new_server`.
-int h2native_conn_new_client(const struct h2native_config *config, struct h2native_conn **out);
+int h2native_conn_new_client(const struct h2native_config *config, h2native_conn *out);
 
-// Releases a connection. NULL is a no-op (returns `H2NATIVE_OK`). A handle that is not live
-// (e.g. freed twice) is reported as `H2NATIVE_ERR_BAD_HANDLE` without being touched (see the
-// handle limits in the module documentation). A poisoned connection may (and should) be freed.
-//
-// # Safety
-// `conn` must be NULL or a pointer value; it must not be in use by another thread.
-int h2native_conn_free(struct h2native_conn *conn);
+// Releases a connection. 0 is a no-op (returns `H2NATIVE_OK`). A handle that is not live (e.g.
+// freed twice) is `H2NATIVE_ERR_BAD_HANDLE`. Waits for a call running on another thread. A
+// poisoned connection may (and should) be freed.
+int h2native_conn_free(h2native_conn conn);
 
 // Tells the connection the caller's time in milliseconds (any monotonic origin); drives the
 // per-window limits and the SETTINGS and idle timeouts.
-//
-// # Safety
-// `conn`: a handle from `h2native_conn_new_*` (see the handle contract at the top of the header).
-int h2native_conn_set_now(struct h2native_conn *conn, uint64_t now_ms);
+int h2native_conn_set_now(h2native_conn conn, uint64_t now_ms);
 
 // Processes the complete frames at the front of `input[0..len]`; `*consumed` is set to the
 // octets consumed. The unconsumed tail must be fed again: with more bytes appended when it is
@@ -246,43 +243,34 @@ int h2native_conn_set_now(struct h2native_conn *conn, uint64_t now_ms);
 //
 // # Safety
 // `input` must be readable for `len` octets (or NULL with `len` 0); `consumed` NULL or
-// writable; `conn`: see the handle contract.
-int h2native_conn_feed(struct h2native_conn *conn,
-                       const uint8_t *input,
-                       size_t len,
-                       size_t *consumed);
+// writable.
+int h2native_conn_feed(h2native_conn conn, const uint8_t *input, size_t len, size_t *consumed);
 
 // `*ptr`/`*len`: the event records (ABI.md) appended since the last `clear_events`. Valid
 // until the next call that mutates the connection.
 //
 // # Safety
-// `ptr` and `len` NULL or writable; `conn`: see the handle contract.
-int h2native_conn_events(const struct h2native_conn *conn, const uint8_t **ptr, size_t *len);
+// `ptr` and `len` NULL or writable.
+int h2native_conn_events(h2native_conn conn, const uint8_t **ptr, size_t *len);
 
 // `*ptr`/`*len`: the octets to write to the peer, DATA payloads excluded: splice them in at
 // the positions given by `h2native_conn_segments`. Valid until the next mutating call.
 //
 // # Safety
 // As `h2native_conn_events`.
-int h2native_conn_output(const struct h2native_conn *conn, const uint8_t **ptr, size_t *len);
+int h2native_conn_output(h2native_conn conn, const uint8_t **ptr, size_t *len);
 
 // `*ptr`/`*len`: the segment records (16 octets each, ABI.md) of the current output.
 //
 // # Safety
 // As `h2native_conn_events`.
-int h2native_conn_segments(const struct h2native_conn *conn, const uint8_t **ptr, size_t *len);
+int h2native_conn_segments(h2native_conn conn, const uint8_t **ptr, size_t *len);
 
 // Clears the event buffer.
-//
-// # Safety
-// `conn`: see the handle contract.
-int h2native_conn_clear_events(struct h2native_conn *conn);
+int h2native_conn_clear_events(h2native_conn conn);
 
 // Clears the output and its segments (call once they are written).
-//
-// # Safety
-// `conn`: see the handle contract.
-int h2native_conn_clear_output(struct h2native_conn *conn);
+int h2native_conn_clear_output(h2native_conn conn);
 
 // Applies the command records `cmds[0..len]` (ABI.md) in order. `*results`/`*results_len`:
 // 8 octets `{u32 status, u32 value}` per applied record, valid until the next `apply` or
@@ -291,8 +279,8 @@ int h2native_conn_clear_output(struct h2native_conn *conn);
 //
 // # Safety
 // `cmds` readable for `len` octets (or NULL with `len` 0); `results` and `results_len` NULL or
-// writable; `conn`: see the handle contract.
-int h2native_conn_apply(struct h2native_conn *conn,
+// writable.
+int h2native_conn_apply(h2native_conn conn,
                         const uint8_t *cmds,
                         size_t len,
                         const uint8_t **results,
@@ -302,31 +290,28 @@ int h2native_conn_apply(struct h2native_conn *conn,
 // fatal error): write the remaining output, then close the socket.
 //
 // # Safety
-// `closed` NULL or writable; `conn`: see the handle contract.
-int h2native_conn_is_closed(const struct h2native_conn *conn, bool *closed);
+// `closed` NULL or writable.
+int h2native_conn_is_closed(h2native_conn conn, bool *closed);
 
 // `*drained` = whether a GOAWAY went either way and no stream is left.
 //
 // # Safety
-// `drained` NULL or writable; `conn`: see the handle contract.
-int h2native_conn_is_drained(const struct h2native_conn *conn, bool *drained);
+// `drained` NULL or writable.
+int h2native_conn_is_drained(h2native_conn conn, bool *drained);
 
 // `*left` = whether the last `h2native_conn_feed` stopped at the event bound with whole
 // frames left in its input: read and clear the events, then feed the unconsumed rest again.
 //
 // # Safety
-// `left` NULL or writable; `conn`: see the handle contract.
-int h2native_conn_input_left(const struct h2native_conn *conn, bool *left);
+// `left` NULL or writable.
+int h2native_conn_input_left(h2native_conn conn, bool *left);
 
 // Frames received, and sent up to the last `h2native_conn_clear_output`, by frame type:
 // `received` and `sent` each get `H2NATIVE_FRAME_KINDS` counters.
 //
 // # Safety
-// `received` and `sent` NULL or writable for `H2NATIVE_FRAME_KINDS` `uint64_t`s; `conn`: see
-// the handle contract.
-int h2native_conn_frame_counts(const struct h2native_conn *conn,
-                               uint64_t *received,
-                               uint64_t *sent);
+// `received` and `sent` NULL or writable for `H2NATIVE_FRAME_KINDS` `uint64_t`s.
+int h2native_conn_frame_counts(h2native_conn conn, uint64_t *received, uint64_t *sent);
 
 // Octets of memory this library holds now (all connections, buffers and tables), from its
 // counting allocator.

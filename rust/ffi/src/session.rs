@@ -1,11 +1,13 @@
 //! Connection sessions behind `long` handles, and the per-connection "IO block" they write to.
 //!
-//! A [`Session`] owns one codec [`Connection`]. Sessions live in a global registry: slots with
-//! generation counters, in chunks that never move, each slot behind its own busy flag. A handle is
+//! A [`Session`] owns one codec [`Connection`]. Sessions live in one global registry, the only one
+//! of the library: the JNI exports and the C ABI both reach sessions through [`insert`],
+//! [`remove`] and [`with_session`], with one concurrency rule. Slots have generation counters and
+//! live in chunks that never move, each behind its own standard mutex. A handle is
 //! `(generation << 32) | index`, never 0; a stale handle (slot reused) or a closed one is simply
-//! not found. A call takes its slot's busy flag with one compare-exchange and leaves with a release
-//! store: a second thread calling into the same connection at the same time is refused
-//! ([`SessionError::Concurrent`]), never blocked and never let in.
+//! not found. A call takes its slot's mutex with `try_lock`: a second thread calling into the
+//! same connection at the same time is refused ([`SessionError::Concurrent`]), never blocked and
+//! never let in.
 //!
 //! After each call the session copies the connection's events, output, segments and command
 //! results into the caller's IO block (layout in `rust/ffi/JNI.md`) and clears its own buffers.
@@ -13,9 +15,8 @@
 //! the caller grows its block and calls [`Session::flush`]; feeding or applying more in between
 //! is refused (events of two inputs would mix, results would be lost).
 
-use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError, TryLockError};
 
 use h2native_codec::abi::{self, apply_commands, AbiError, Connection};
 use h2native_codec::conn::Config;
@@ -87,8 +88,9 @@ impl std::fmt::Display for SessionError {
 pub struct Session {
     pub conn: Connection,
     pub results: Vec<u8>,
-    /// The output's segment records, written for each copy into the IO block.
-    segments: Vec<u8>,
+    /// The output's segment records, written for each copy into the IO block (or for C's
+    /// `h2native_conn_segments`).
+    pub segments: Vec<u8>,
     /// The value (consumed / applied) of the call whose copy overflowed, or `None`.
     pending: Option<u32>,
 }
@@ -204,58 +206,16 @@ const CHUNK: usize = 256;
 /// Chunks: at most `CHUNKS * CHUNK` (1,048,576) connections open at once.
 const CHUNKS: usize = 4096;
 
-/// One registry slot: a busy flag and the state it guards. Entering is one compare-exchange and
-/// leaving one release store (a plain store on x86): a call never waits for another, so the
-/// waiter bookkeeping of a `Mutex` (a second atomic read-modify-write per call) is not needed.
+/// One registry slot: the session behind a standard mutex, and the generation of the handle
+/// that may reach it. A call takes the mutex with `try_lock` (one compare-exchange): a second
+/// thread calling into the same connection at the same time is refused, never blocked. A call
+/// that panics poisons the mutex: the session may be half-updated, so every later call is
+/// refused until it is closed.
 struct Slot {
-    busy: AtomicBool,
-    /// Changed only by the owner of `busy`; read by anyone first, so that a stale or unknown
+    /// Changed only while the mutex is held; read by anyone first, so that a stale or unknown
     /// handle is reported closed, never "concurrent", whoever is using the slot now.
     generation: AtomicU32,
-    state: UnsafeCell<SlotState>,
-}
-
-// SAFETY: `state` is only reached through `Held`, which exists only while this thread owns
-// `busy` (set by an Acquire compare-exchange, cleared by a Release store when `Held` drops).
-unsafe impl Sync for Slot {}
-
-struct SlotState {
-    session: Option<Box<Session>>,
-    /// A call panicked inside the session: it may be half-updated; only `close` is allowed.
-    failed: bool,
-}
-
-/// Ownership of a slot's state; releases the slot when dropped (also while unwinding).
-struct Held<'a>(&'a Slot);
-
-impl Slot {
-    fn try_enter(&self) -> Option<Held<'_>> {
-        self.busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).ok().map(|_| Held(self))
-    }
-
-    /// Waits for a call running on another thread (open and close only).
-    fn enter(&self) -> Held<'_> {
-        loop {
-            if let Some(held) = self.try_enter() {
-                return held;
-            }
-            std::thread::yield_now();
-        }
-    }
-}
-
-impl Held<'_> {
-    fn state(&mut self) -> &mut SlotState {
-        // SAFETY: this thread owns `busy` for as long as `self` lives (see `Sync` above), and
-        // the returned borrow cannot outlive `self`.
-        unsafe { &mut *self.0.state.get() }
-    }
-}
-
-impl Drop for Held<'_> {
-    fn drop(&mut self) {
-        self.0.busy.store(false, Ordering::Release);
-    }
+    session: Mutex<Option<Box<Session>>>,
 }
 
 /// Slots live in chunks that are allocated once and never moved or freed, so a slot can be
@@ -275,9 +235,9 @@ fn split(handle: i64) -> (u32, usize) {
     ((handle as u64 >> 32) as u32, (handle as u64 & 0xffff_ffff) as usize)
 }
 
-fn allocator() -> std::sync::MutexGuard<'static, Allocator> {
+fn allocator() -> MutexGuard<'static, Allocator> {
     // Only short, panic-free code holds this lock; a poisoned one still holds consistent data.
-    ALLOCATOR.lock().unwrap_or_else(|p| p.into_inner())
+    ALLOCATOR.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn slot(index: usize) -> Option<&'static Slot> {
@@ -285,13 +245,13 @@ fn slot(index: usize) -> Option<&'static Slot> {
 }
 
 fn new_chunk() -> Box<[Slot]> {
-    (0..CHUNK)
-        .map(|_| Slot {
-            busy: AtomicBool::new(false),
-            generation: AtomicU32::new(1),
-            state: UnsafeCell::new(SlotState { session: None, failed: false }),
-        })
-        .collect()
+    (0..CHUNK).map(|_| Slot { generation: AtomicU32::new(1), session: Mutex::new(None) }).collect()
+}
+
+/// The slot's session, waiting for a call running on another thread (open and close only); a
+/// poisoned mutex is taken as it is: the caller replaces or drops the session.
+fn lock(slot: &Slot) -> MutexGuard<'_, Option<Box<Session>>> {
+    slot.session.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Registers a session; returns its handle (never 0), or `None` when the registry is full.
@@ -309,15 +269,14 @@ pub fn insert(session: Session) -> Option<i64> {
         a.live += 1;
         index
     };
-    let chunk = SLOTS[index / CHUNK].get_or_init(new_chunk);
+    let slot = &SLOTS[index / CHUNK].get_or_init(new_chunk)[index % CHUNK];
     // A stale handle of the slot's previous session may be inside for a moment (it fails the
-    // generation check and leaves): wait for it.
-    let slot = &chunk[index % CHUNK];
-    let mut held = slot.enter();
-    let state = held.state();
-    state.session = Some(Box::new(session));
-    state.failed = false;
+    // generation check and leaves): `lock` waits for it.
+    let mut held = lock(slot);
+    *held = Some(Box::new(session));
+    slot.session.clear_poison();
     let generation = slot.generation.load(Ordering::Relaxed);
+    drop(held);
     Some(((u64::from(generation) << 32) | index as u64) as i64)
 }
 
@@ -327,15 +286,14 @@ pub fn remove(handle: i64) -> bool {
     let (generation, index) = split(handle);
     let Some(slot) = slot(index) else { return false };
     let session = {
-        let mut held = slot.enter();
-        if slot.generation.load(Ordering::Relaxed) != generation || held.state().session.is_none() {
+        let mut held = lock(slot);
+        if slot.generation.load(Ordering::Relaxed) != generation || held.is_none() {
             return false;
         }
         // Generation 0 is never handed out, so a handle is never 0.
         slot.generation.store(generation.wrapping_add(1).max(1), Ordering::Relaxed);
-        let state = held.state();
-        state.failed = false;
-        state.session.take()
+        slot.session.clear_poison();
+        held.take()
     };
     drop(session);
     let mut a = allocator();
@@ -344,27 +302,24 @@ pub fn remove(handle: i64) -> bool {
     true
 }
 
-/// Runs `f` on the session of `handle`, owning its slot.
+/// Runs `f` on the session of `handle`, holding its slot. A panic in `f` unwinds to the caller
+/// (each door catches it) and leaves the session failed until it is closed.
 pub fn with_session<T>(handle: i64, f: impl FnOnce(&mut Session) -> T) -> Result<T, SessionError> {
     let (generation, index) = split(handle);
     let Some(slot) = slot(index).filter(|s| s.generation.load(Ordering::Relaxed) == generation) else {
         return Err(SessionError::Closed);
     };
-    let Some(mut held) = slot.try_enter() else { return Err(SessionError::Concurrent) };
-    // Checked again now that the slot is ours: a close may have run in between.
-    let live = slot.generation.load(Ordering::Relaxed) == generation;
-    let SlotState { session, failed } = held.state();
-    let Some(session) = session.as_deref_mut().filter(|_| live) else {
-        return Err(SessionError::Closed);
+    let mut held = match slot.session.try_lock() {
+        Ok(held) => held,
+        Err(TryLockError::WouldBlock) => return Err(SessionError::Concurrent),
+        Err(TryLockError::Poisoned(_)) => return Err(SessionError::Failed),
     };
-    if *failed {
-        return Err(SessionError::Failed);
+    // Checked again now that the slot is ours: a close may have run in between.
+    if slot.generation.load(Ordering::Relaxed) != generation {
+        return Err(SessionError::Closed);
     }
-    // Stays set if `f` panics (the unwinding drops `held`, which frees the slot).
-    *failed = true;
-    let value = f(session);
-    *failed = false;
-    Ok(value)
+    let session = held.as_deref_mut().ok_or(SessionError::Closed)?;
+    Ok(f(session))
 }
 
 /// Sessions opened and not yet closed.
