@@ -575,6 +575,20 @@ class AttackSpec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
       s"exactly the window granted: 2,001 octets per stream in $frames DATA frames; the upload counted 20000"
     }
 
+    "send all of a streamed response whose source ends while its last DATA waits for window" in {
+      // 2 x 16 KiB; a 20,000-octet window takes the first and 3,616 of the second, then the source ends
+      val c = new AttackClient(port).handshake(SETTINGS_INITIAL_WINDOW_SIZE -> 20000)
+      try {
+        c.send(headers(1, Hpack.request(s"/big?n=${2 * chunk.length}"), endStream = true))
+        c.awaitCondition(10.seconds)(c.dataReceived(1) >= 20000) shouldBe true
+        Thread.sleep(200) // time for an END_STREAM that would overtake the rest
+        c.received.exists(f => f.stream == 1 && f.has(END_STREAM)) shouldBe false
+        c.send(windowUpdate(1, 20000))
+        val r = c.awaitResponse(1)
+        (r.status, r.body.length) shouldBe (("200", 2 * chunk.length))
+      } finally c.close()
+    }
+
     "refuse stream id reuse and even stream ids with GOAWAY(PROTOCOL_ERROR)" in attack(
       "Stream id exhaustion and reuse",
       "GET on 1 and 2^31-1, then HEADERS on 2^31-3 (conn 1); HEADERS on stream 2 (conn 2); GET on 1 twice (conn 3)"
