@@ -198,11 +198,12 @@ fn event_record_layout_is_exact() {
     // Field 3: literal with incremental indexing -> INSERTED.
     let f3 = 24 + 3 * 32;
     assert_eq!(e[f3], source::INSERTED);
-    // ABI 2: the entries' octets 2..4 and 20..24 are reserved, zero (20..24 held a field set id in ABI 1).
-    assert_eq!(ABI_VERSION, 2);
+    // ABI 3: the entries' octets 2..4 are reserved, zero; 20..24 carry the field set id, the
+    // same nonzero one in every entry (the connection's first decode: 1).
+    assert_eq!(ABI_VERSION, 3);
     for f in 0..4 {
         let at = 24 + f * 32;
-        assert_eq!((get_u16(&e, at + 2), get_u32(&e, at + 20)), (0, 0), "field {f}");
+        assert_eq!((get_u16(&e, at + 2), get_u32(&e, at + 20)), (0, 1), "field {f}");
     }
     let (no, nl) = (get_u32(&e, f3 + 4) as usize, get_u32(&e, f3 + 8) as usize);
     assert_eq!(&e[no..no + nl], b"x-a");

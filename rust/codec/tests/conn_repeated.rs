@@ -1,8 +1,9 @@
-//! Header blocks that repeat: the same request octets again, the same header list sent again,
-//! before and after the HPACK tables move. Every repeat gives what decoding and encoding give:
-//! the same fields, the same checks, the size update where one is due. (These guarded a
-//! repeated-block shortcut until 2026-12-03; it bought nothing measurable end to end and was
-//! removed, the tests stay.)
+//! Header blocks that repeat. A request block that repeats the last one's octets is not
+//! decoded again (conn/repeated.rs), and a header list sent before is sent as the block it
+//! encoded to (abi/sent_blocks.rs over `conn::ReusableBlock`), while the HPACK state is
+//! unchanged. These tests hold those shortcuts to what decoding and encoding give: the same
+//! fields, the same checks, the size update where one is due, and no shortcut once a table has
+//! moved.
 
 #[path = "conn_support.rs"]
 mod support;
@@ -284,4 +285,175 @@ fn a_repeated_list_after_a_table_size_change_starts_with_the_size_update() {
     d.set_max_table_size(4096);
     assert_eq!(decode(&mut d, &block), owned(&a));
     assert_eq!(d.table_len(), 0);
+}
+
+/// Sends `fields` (name, value, sensitive) on stream `id` through a command; the result status.
+fn respond_status(c: &mut Connection, id: u32, fields: &[(&str, &str, bool)], end_stream: bool) -> u32 {
+    let f: Vec<(&[u8], &[u8], bool)> =
+        fields.iter().map(|(n, v, s)| (n.as_bytes(), v.as_bytes(), *s)).collect();
+    let mut w = CommandWriter::default();
+    w.headers(id, &f, end_stream);
+    let mut results = Vec::new();
+    assert_eq!(apply_commands(c, &w.buf, &mut results).unwrap(), 1);
+    u32::from_le_bytes(results[..4].try_into().unwrap())
+}
+
+#[test]
+fn a_sensitive_field_is_never_sent_as_the_block_of_the_same_list_indexed() {
+    let (mut c, _) = server_with_streams(4);
+    let mut d = Decoder::default();
+    let a = [(":status", "200"), ("x-token", "t")];
+    for id in [1, 3] {
+        assert_eq!(decode(&mut d, &respond_with(&mut c, id, &a, true)), owned(&a));
+    }
+    // The same names and values, x-token sensitive: another record, a never-indexed literal.
+    assert_eq!(respond_status(&mut c, 5, &[(":status", "200", false), ("x-token", "t", true)], true), 0);
+    let block = take_frames(&mut c).remove(0).payload;
+    // RFC 7541 §6.2.3: never indexed, the name from the table.
+    assert_eq!(block[1] & 0xf0, 0x10, "{block:02x?}");
+    let mut out = DecodedHeaders::new();
+    d.decode(&block, &Limits::UNLIMITED, &mut out).unwrap();
+    assert!(out.fields()[1].never_indexed);
+    assert_eq!(out.iter().nth(1).map(|(n, v, _)| (n, v)), Some((&b"x-token"[..], &b"t"[..])));
+}
+
+#[test]
+fn lists_refused_for_a_gone_stream_leave_the_kept_blocks_right() {
+    let (mut c, _) = server_with_streams(30);
+    let mut d = Decoder::default();
+    let lists: Vec<[(&str, &str); 2]> =
+        ["a", "b", "c", "d", "e"].iter().map(|v| [(":status", "200"), ("x-v", *v)]).collect();
+    let mut id = 1;
+    for _ in 0..2 {
+        for l in &lists[..4] {
+            assert_eq!(decode(&mut d, &respond_with(&mut c, id, l, true)), owned(l));
+            id += 2;
+        }
+    }
+    // Stream 99 was never opened: refused, through every entry in turn.
+    let e: Vec<(&str, &str, bool)> = lists[4].iter().map(|(n, v)| (*n, *v, false)).collect();
+    for _ in 0..5 {
+        assert_eq!(respond_status(&mut c, 99, &e, true), 1, "STREAM_GONE");
+        assert!(take_frames(&mut c).is_empty());
+    }
+    for l in lists.iter().chain(lists.iter()) {
+        assert_eq!(decode(&mut d, &respond_with(&mut c, id, l, true)), owned(l));
+        id += 2;
+    }
+}
+
+#[test]
+fn a_repeated_head_request_still_expects_no_response_body() {
+    let mut c = Connection::client(Config::default());
+    let mut server = Connection::server(Config::default());
+    let pump = |from: &mut Connection, to: &mut Connection| {
+        let out = materialize(from, &|_| Vec::new());
+        from.clear_output();
+        assert_eq!(to.feed(&out), out.len());
+    };
+    pump(&mut c, &mut server);
+    pump(&mut server, &mut c);
+    pump(&mut c, &mut server);
+    take_events(&mut c);
+    take_events(&mut server);
+    let head = [(":method", "HEAD"), (":scheme", "http"), (":path", "/"), (":authority", "a")];
+    let head: Vec<(&[u8], &[u8], bool)> =
+        head.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes(), false)).collect();
+    for round in 0..3 {
+        let mut w = CommandWriter::default();
+        w.headers(0, &head, true);
+        let mut results = Vec::new();
+        apply_commands(&mut c, &w.buf, &mut results).unwrap();
+        let id = u32::from_le_bytes(results[4..8].try_into().unwrap());
+        assert_eq!(id, 1 + 2 * round);
+        pump(&mut c, &mut server);
+        take_events(&mut server);
+        // §8.1.1: a HEAD response declares the length of the body it does not carry.
+        server
+            .send_headers(
+                id,
+                [(&b":status"[..], &b"200"[..], false), (b"content-length", b"10", false)],
+                true,
+            )
+            .unwrap();
+        pump(&mut server, &mut c);
+        let events = take_events(&mut c);
+        assert!(
+            events.iter().any(|e| matches!(e, Event::Headers { stream_id, .. } if *stream_id == id)),
+            "round {round}: {events:?}"
+        );
+        assert!(!events.iter().any(|e| matches!(e, Event::StreamError { .. })), "round {round}: {events:?}");
+    }
+}
+
+/// The field set id of stream `id`'s HEADERS event: every entry carries the same one.
+fn set_of(c: &mut Connection, id: u32) -> u32 {
+    let events = take_events(c);
+    let sets: Vec<u32> = events
+        .iter()
+        .find_map(|e| match e {
+            Event::Headers { stream_id, fields, .. } if *stream_id == id => {
+                Some(fields.iter().map(|f| f.set).collect())
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no HEADERS on {id} in {events:?}"));
+    assert!(sets.windows(2).all(|w| w[0] == w[1]), "one set per event: {sets:?}");
+    sets[0]
+}
+
+#[test]
+fn field_set_ids_are_shared_by_repeats_and_new_for_each_decode() {
+    let mut p = Peer::new();
+    let mut c = server(&mut p);
+    let req = [REQ, &[("x-trace", "on")]].concat();
+    let mut sets = Vec::new();
+    for id in (1..=7).step_by(2) {
+        p.headers(id, &req, true);
+        feed(&mut c, &mut p);
+        sets.push(set_of(&mut c, id));
+    }
+    // 1 inserts, 3 decodes the indexed octets (and is remembered), 5 and 7 repeat them.
+    assert!(sets.iter().all(|&s| s != 0), "{sets:?}");
+    assert_ne!(sets[0], sets[1], "every decode numbers a new set");
+    assert_eq!(sets[1], sets[2], "a repeat carries the remembered decode's set");
+    assert_eq!(sets[2], sets[3]);
+    let other = [REQ, &[("x-trace", "off")]].concat();
+    p.headers(9, &other, true);
+    feed(&mut c, &mut p);
+    let changed = set_of(&mut c, 9);
+    assert_ne!(changed, sets[3], "other fields, another set");
+    p.headers(11, &req, true);
+    feed(&mut c, &mut p);
+    assert_ne!(set_of(&mut c, 11), changed, "decoded again: a new set, never an old one reused");
+}
+
+#[test]
+fn a_repeat_of_a_refused_request_carries_its_own_set_not_the_last_delivered() {
+    // A remembered block whose stream was refused (END_STREAM with a content-length) delivered
+    // no event: its repeat must not be reported as the set of the last event delivered.
+    let mut p = Peer::new();
+    let mut c = server(&mut p);
+    let good = [REQ, &[("x-a", "1")]].concat();
+    for id in [1, 3] {
+        p.headers(id, &good, true);
+        feed(&mut c, &mut p);
+    }
+    let delivered = set_of(&mut c, 3);
+    let refused = [REQ, &[("content-length", "5")]].concat();
+    p.headers(5, &refused, true);
+    feed(&mut c, &mut p);
+    assert_rst(&mut c, 5, ErrorCode::ProtocolError);
+    p.headers(7, &refused, false).data(7, b"hello", true);
+    feed(&mut c, &mut p);
+    let events = take_events(&mut c);
+    let fields = events
+        .iter()
+        .find_map(|e| match e {
+            Event::Headers { stream_id: 7, fields, .. } => Some(fields.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no HEADERS on 7 in {events:?}"));
+    assert!(fields.iter().any(|f| f.name == b"content-length"), "{fields:?}");
+    assert_ne!(fields[0].set, delivered);
 }

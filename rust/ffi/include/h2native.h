@@ -58,7 +58,7 @@
 
 // Version of the flat event/command/segment format (ABI.md). Compare with
 // `h2native_abi_version()` at load time.
-#define H2NATIVE_ABI_VERSION 2
+#define H2NATIVE_ABI_VERSION 3
 
 // Size of every event and command record header: `{u16 kind, u16 flags, u32 len}`.
 #define H2NATIVE_RECORD_HEADER_LEN 8

@@ -63,7 +63,7 @@ pub const H2NATIVE_ERR_CONCURRENT: c_int = -8;
 
 /// Version of the flat event/command/segment format (ABI.md). Compare with
 /// `h2native_abi_version()` at load time.
-pub const H2NATIVE_ABI_VERSION: u32 = 2;
+pub const H2NATIVE_ABI_VERSION: u32 = 3;
 /// Size of every event and command record header: `{u16 kind, u16 flags, u32 len}`.
 pub const H2NATIVE_RECORD_HEADER_LEN: u32 = 8;
 /// Size of one field entry in a HEADERS event.

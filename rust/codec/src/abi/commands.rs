@@ -1,6 +1,6 @@
 //! The command decoder: applies a buffer of command records to a connection.
 
-use super::{cmd, cmd_flags, get_u16, get_u32, put_u32, status, Connection, RECORD_HEADER_LEN};
+use super::{cmd, cmd_flags, get_u16, get_u32, layout, put_u32, status, Connection, RECORD_HEADER_LEN};
 use crate::conn::SendError;
 use crate::error::ErrorCode;
 
@@ -49,8 +49,8 @@ pub fn apply_commands(conn: &mut Connection, cmds: &[u8], results: &mut Vec<u8>)
         let r = match op {
             cmd::HEADERS => {
                 need(16)?;
-                let stream_id = get_u32(rec, 8);
-                let count = get_u32(rec, 12) as usize;
+                let stream_id = get_u32(rec, layout::CMD_STREAM_ID);
+                let count = get_u32(rec, layout::CMD_HEADERS_FIELD_COUNT) as usize;
                 if count > MAX_COMMAND_FIELDS {
                     return Err(bad("too many fields"));
                 }
@@ -64,7 +64,21 @@ pub fn apply_commands(conn: &mut Connection, cmds: &[u8], results: &mut Vec<u8>)
                 }
                 need(entries_end + total)?;
                 let fields = HeaderFields { rec, entry: 16, data: entries_end, left: count };
-                conn.send_headers(stream_id, fields, end_stream)
+                // The record after the stream id determines the list (sent_blocks.rs).
+                let key = &rec[layout::CMD_HEADERS_FIELD_COUNT..];
+                let again = match conn.sent.find(key) {
+                    Some(block) => conn.conn.send_headers_again(stream_id, block, end_stream),
+                    None => Ok(None),
+                };
+                match again {
+                    Ok(Some(id)) => Ok(id),
+                    Ok(None) => {
+                        let c = &mut conn.conn;
+                        conn.sent
+                            .keeping(key, |keep| c.send_headers_keeping(stream_id, fields, end_stream, keep))
+                    }
+                    Err(e) => Err(e),
+                }
             }
             cmd::DATA => {
                 need(24)?;

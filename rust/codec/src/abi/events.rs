@@ -1,6 +1,12 @@
 //! The event writer: the connection's [`Events`] sink that writes each event as an ABI record.
 
-use super::{begin, end, ev, ev_flags, put_u32, set_u32, source, FIELD_ENTRY_LEN, HEADERS_FIELDS_OFFSET};
+use super::layout::{
+    FIELD_FLAGS, FIELD_ID, FIELD_NAME_LENGTH, FIELD_NAME_OFFSET, FIELD_SET, FIELD_SOURCE, FIELD_VALUE_LENGTH,
+    FIELD_VALUE_OFFSET, HEADERS_BYTES_OFFSET, HEADERS_FIELD_COUNT, HEADERS_STREAM_ID, RECORD_FLAGS,
+};
+use super::{
+    begin, end, ev, ev_flags, get_u32, put_u32, set_u32, source, FIELD_ENTRY_LEN, HEADERS_FIELDS_OFFSET,
+};
 use crate::conn::limits::KEEP_CAPACITY;
 use crate::conn::{Events, HeadersFlags, Limit, PeerSettings};
 use crate::error::ErrorCode;
@@ -9,16 +15,32 @@ use crate::hpack::{DecodedHeaders, FieldSource};
 /// Initial capacity of the record buffer, and what it shrinks back to after a burst.
 const INITIAL_CAPACITY: usize = 4096;
 
+/// Largest HEADERS record kept for repeats: a short block can index large table entries.
+const MAX_KEPT_RECORD: usize = 4096;
+
 /// Event records, appended in the order things happened; read and cleared by the caller after
 /// each call (`rust/ffi` copies them into the JVM's IO block).
 #[derive(Debug)]
 pub struct EventWriter {
     buf: Vec<u8>,
+    /// The decode number of the last HEADERS record with fields.
+    last_decode: u64,
+    /// From a decode's second HEADERS record on: a copy of that record, the offset it was
+    /// written at, and its decode number (0: none). Later records of the decode copy it.
+    kept: Vec<u8>,
+    kept_at: usize,
+    kept_decode: u64,
 }
 
 impl Default for EventWriter {
     fn default() -> Self {
-        EventWriter { buf: Vec::with_capacity(INITIAL_CAPACITY) }
+        EventWriter {
+            buf: Vec::with_capacity(INITIAL_CAPACITY),
+            last_decode: 0,
+            kept: Vec::new(),
+            kept_at: 0,
+            kept_decode: 0,
+        }
     }
 }
 
@@ -38,9 +60,30 @@ impl EventWriter {
         }
     }
 
-    /// Octets allocated for records.
+    /// Octets allocated for records (and the record kept for repeats).
     pub fn capacity(&self) -> usize {
-        self.buf.capacity()
+        self.buf.capacity() + self.kept.capacity()
+    }
+
+    /// A HEADERS record copied from the kept one with a new stream id and flags: its fields are
+    /// the same, only their absolute offsets move with the record.
+    fn headers_again(&mut self, stream_id: u32, flags: u16) {
+        let start = self.buf.len();
+        self.buf.extend_from_slice(&self.kept);
+        let r = &mut self.buf[start..];
+        r[RECORD_FLAGS..RECORD_FLAGS + 2].copy_from_slice(&flags.to_le_bytes());
+        set_u32(r, HEADERS_STREAM_ID, stream_id);
+        if start != self.kept_at {
+            let shift = |v: u32| (v as usize - self.kept_at + start) as u32;
+            set_u32(r, HEADERS_BYTES_OFFSET, shift(get_u32(r, HEADERS_BYTES_OFFSET)));
+            let count = get_u32(r, HEADERS_FIELD_COUNT) as usize;
+            for e in r[HEADERS_FIELDS_OFFSET..HEADERS_FIELDS_OFFSET + count * FIELD_ENTRY_LEN]
+                .chunks_exact_mut(FIELD_ENTRY_LEN)
+            {
+                set_u32(e, FIELD_NAME_OFFSET, shift(get_u32(e, FIELD_NAME_OFFSET)));
+                set_u32(e, FIELD_VALUE_OFFSET, shift(get_u32(e, FIELD_VALUE_OFFSET)));
+            }
+        }
     }
 
     /// Records of two u32 fields: RESET, WINDOW_OPENED, LIMIT.
@@ -79,8 +122,10 @@ impl Events for EventWriter {
 
     /// HEADERS: `{u32 stream_id, u32 field_count, u32 bytes_off, u32 bytes_len}`, then
     /// `field_count` 32-octet entries, then the name/value bytes. Offsets are absolute in the
-    /// event buffer.
-    fn headers(&mut self, stream_id: u32, flags: HeadersFlags, fields: Option<&DecodedHeaders>) {
+    /// event buffer. Every entry carries the field set id: the decode number while it fits in
+    /// 32 bits, then 0 ("no id"), so an id never names two different sets (ABI.md). A decode's
+    /// third and later records are copies of its second.
+    fn headers(&mut self, stream_id: u32, flags: HeadersFlags, fields: Option<&DecodedHeaders>, decode: u64) {
         let mut f = 0;
         for (set, bit) in [
             (flags.end_stream, ev_flags::END_STREAM),
@@ -92,6 +137,10 @@ impl Events for EventWriter {
                 f |= bit;
             }
         }
+        if fields.is_some() && decode == self.kept_decode && decode != 0 {
+            return self.headers_again(stream_id, f);
+        }
+        let set = u32::try_from(decode).unwrap_or(0);
         let b = &mut self.buf;
         let start = begin(b, ev::HEADERS, f);
         let count = fields.map_or(0, |h| h.len());
@@ -115,17 +164,27 @@ impl Events for EventWriter {
                     FieldSource::DynamicName(id) => (source::DYNAMIC_NAME, id),
                     FieldSource::Inserted(id) => (source::INSERTED, id),
                 };
-                e[0] = kind;
-                e[1] = u8::from(f.never_indexed);
-                set_u32(e, 4, bytes_off as u32 + f.name.0);
-                set_u32(e, 8, f.name.1);
-                set_u32(e, 12, bytes_off as u32 + f.value.0);
-                set_u32(e, 16, f.value.1);
-                e[24..32].copy_from_slice(&id.to_le_bytes());
+                e[FIELD_SOURCE] = kind;
+                e[FIELD_FLAGS] = u8::from(f.never_indexed);
+                set_u32(e, FIELD_NAME_OFFSET, bytes_off as u32 + f.name.0);
+                set_u32(e, FIELD_NAME_LENGTH, f.name.1);
+                set_u32(e, FIELD_VALUE_OFFSET, bytes_off as u32 + f.value.0);
+                set_u32(e, FIELD_VALUE_LENGTH, f.value.1);
+                set_u32(e, FIELD_SET, set);
+                e[FIELD_ID..FIELD_ID + 8].copy_from_slice(&id.to_le_bytes());
             }
         }
         b.extend_from_slice(bytes);
         end(b, start);
+        if fields.is_some() {
+            if decode == self.last_decode && b.len() - start <= MAX_KEPT_RECORD {
+                self.kept.clear();
+                self.kept.extend_from_slice(&b[start..]);
+                self.kept_at = start;
+                self.kept_decode = decode;
+            }
+            self.last_decode = decode;
+        }
     }
 
     /// DATA: `{u32 stream_id, u32 offset, u32 length, u32 0}`; offset into the fed input.

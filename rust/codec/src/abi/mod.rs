@@ -11,6 +11,7 @@
 mod commands;
 mod config;
 mod events;
+mod sent_blocks;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
@@ -19,39 +20,65 @@ pub use self::config::{config_from_record, CONFIG_RECORD_VERSION};
 pub use self::events::EventWriter;
 
 use crate::conn::{self, Config};
+use std::ops::{Deref, DerefMut};
 
-/// A connection whose events are written in the ABI's layout: what the ffi layer and the tests
-/// drive.
-pub type Connection = conn::Connection<EventWriter>;
+/// A connection whose events are written in the ABI's layout, with what the ABI keeps per
+/// connection (the header lists sent recently, `sent_blocks.rs`): what the ffi layer and the
+/// tests drive. Everything else is the engine connection's, through `Deref`.
+pub struct Connection {
+    conn: conn::Connection<EventWriter>,
+    sent: sent_blocks::SentBlocks,
+}
 
-impl conn::Connection<EventWriter> {
+impl Connection {
     /// A server connection: its SETTINGS (and connection WINDOW_UPDATE) are in the output
     /// right away (§3.4 lets the server preface go before the client's arrives).
     pub fn server(config: Config) -> Connection {
-        conn::Connection::server_with(config, EventWriter::default())
+        Self::of(conn::Connection::server_with(config, EventWriter::default()))
     }
 
     /// A client connection: the output holds the preface, SETTINGS and WINDOW_UPDATE.
     pub fn client(config: Config) -> Connection {
-        conn::Connection::client_with(config, EventWriter::default())
+        Self::of(conn::Connection::client_with(config, EventWriter::default()))
+    }
+
+    fn of(conn: conn::Connection<EventWriter>) -> Connection {
+        Connection { conn, sent: sent_blocks::SentBlocks::default() }
     }
 
     /// Event records appended since the last [`Connection::clear_events`].
     #[inline]
     pub fn events(&self) -> &[u8] {
-        self.event_sink().records()
+        self.conn.event_sink().records()
     }
 
     /// Forgets the events; after a burst the buffer goes back to its initial capacity.
     #[inline]
     pub fn clear_events(&mut self) {
-        self.event_sink_mut().clear();
+        self.conn.event_sink_mut().clear();
+    }
+}
+
+impl Deref for Connection {
+    type Target = conn::Connection<EventWriter>;
+
+    #[inline]
+    fn deref(&self) -> &Self::Target {
+        &self.conn
+    }
+}
+
+impl DerefMut for Connection {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.conn
     }
 }
 
 /// Bumped on any incompatible change of the formats below; the loader refuses a mismatch.
 /// 2: HEADERS field entries no longer carry a field set id (octets 20..24 are reserved, 0).
-pub const ABI_VERSION: u32 = 2;
+/// 3: they carry it again (octets 20..24).
+pub const ABI_VERSION: u32 = 3;
 
 /// Size of every record header.
 pub const RECORD_HEADER_LEN: usize = 8;
@@ -121,12 +148,17 @@ pub mod layout {
     pub const HEADERS_FIELD_COUNT: usize = 12;
     pub const HEADERS_BYTES_OFFSET: usize = 16;
     pub const HEADERS_BYTES_LENGTH: usize = 20;
+    /// Commands: the stream id of HEADERS, DATA, RESET; then a HEADERS command's field count.
+    pub const CMD_STREAM_ID: usize = 8;
+    pub const CMD_HEADERS_FIELD_COUNT: usize = 12;
     pub const FIELD_SOURCE: usize = 0;
     pub const FIELD_FLAGS: usize = 1;
     pub const FIELD_NAME_OFFSET: usize = 4;
     pub const FIELD_NAME_LENGTH: usize = 8;
     pub const FIELD_VALUE_OFFSET: usize = 12;
     pub const FIELD_VALUE_LENGTH: usize = 16;
+    /// The field set id (ABI.md): equal nonzero ids in one connection, equal fields.
+    pub const FIELD_SET: usize = 20;
     pub const FIELD_ID: usize = 24;
     pub const DATA_STREAM_ID: usize = 8;
     pub const DATA_OFFSET: usize = 12;

@@ -146,6 +146,8 @@ pub struct DecodedField<'a> {
     pub source: u8,
     pub never_indexed: bool,
     pub id: u64,
+    /// The field set id (ABI.md).
+    pub set: u32,
 }
 
 /// Iterates the event records of `buf` (see [`super::Connection::events`]). Allocates per HEADERS
@@ -178,6 +180,7 @@ pub fn events(buf: &[u8]) -> impl Iterator<Item = Event<'_>> + '_ {
                             name: &buf[g(FIELD_NAME_OFFSET)..g(FIELD_NAME_OFFSET) + g(FIELD_NAME_LENGTH)],
                             value: &buf[g(FIELD_VALUE_OFFSET)..g(FIELD_VALUE_OFFSET) + g(FIELD_VALUE_LENGTH)],
                             id: get_u64(buf, e + FIELD_ID),
+                            set: get_u32(buf, e + FIELD_SET),
                         }
                     })
                     .collect();

@@ -26,7 +26,10 @@ pub trait Events {
     fn written(&self) -> usize;
 
     /// A header block on `stream_id`: `fields` as decoded (`None` when `flags.too_large`).
-    fn headers(&mut self, stream_id: u32, flags: HeadersFlags, fields: Option<&DecodedHeaders>);
+    /// `decode` numbers the decoding that produced them: calls with the same number carry the
+    /// same fields (a request block that repeats the last one is not decoded again,
+    /// conn/repeated.rs), so a sink may reuse what it made of them.
+    fn headers(&mut self, stream_id: u32, flags: HeadersFlags, fields: Option<&DecodedHeaders>, decode: u64);
 
     /// DATA on `stream_id`: `len` octets at `offset` of the input of the current `feed`.
     fn data(&mut self, stream_id: u32, end_stream: bool, offset: usize, len: usize);

@@ -28,6 +28,7 @@ mod flow;
 mod http;
 pub mod limits;
 mod recv;
+mod repeated;
 mod send;
 mod settings;
 mod store;
@@ -36,6 +37,7 @@ mod stream;
 pub use self::counts::{FrameCounts, FRAME_KINDS, FRAME_KIND_NAMES};
 pub use self::events::{Events, HeadersFlags};
 pub use self::limits::{Config, ConfigError, ConfigField, Limit, Unit, CONFIG_FIELDS};
+pub(crate) use self::send::ReusableBlock;
 pub use self::settings::PeerSettings;
 pub use self::stream::State;
 
@@ -159,6 +161,10 @@ pub struct Connection<E: Events> {
     decoder: hpack::Decoder,
     encoder: hpack::Encoder,
     decoded: hpack::DecodedHeaders,
+    /// Numbers the decodes that filled `decoded` (`Events::headers`).
+    decodes: u64,
+    /// The last request block, while `decoded` still holds its fields (conn/repeated.rs).
+    repeated: repeated::RepeatedBlock,
     /// Dynamic entries already found valid (§8.2.1), so indexed fields are not scanned again.
     known_valid: http::KnownValid,
     hpack_limits: hpack::Limits,
@@ -227,6 +233,8 @@ impl<E: Events> Connection<E> {
             decoder: hpack::Decoder::new(cfg.header_table_size as usize),
             encoder: hpack::Encoder::new(),
             decoded: hpack::DecodedHeaders::default(),
+            decodes: 0,
+            repeated: repeated::RepeatedBlock::default(),
             known_valid: http::KnownValid::default(),
             hpack_limits: hpack::Limits {
                 max_header_list_size: cfg.max_header_list_size as usize,

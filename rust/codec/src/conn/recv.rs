@@ -25,6 +25,19 @@ fn stream_err(id: u32, code: ErrorCode, reason: &'static str) -> Result {
     Err(H2Error::stream(id, code, reason))
 }
 
+/// The fields of a block that opens a stream.
+#[derive(Clone, Copy)]
+enum Fields<'b> {
+    /// Over a header list limit: none are delivered.
+    TooLarge(Limit),
+    /// In `decoded`, from `block`, still to be checked; `unchanged`: decoding left the HPACK
+    /// decoder as it was.
+    Decoded { block: &'b [u8], unchanged: bool },
+    /// In `decoded` and checked before (with this content-length): the block repeated the
+    /// last one (conn/repeated.rs).
+    Checked(u64),
+}
+
 /// Where a field block lands.
 enum Target {
     /// A stream the peer opens with this block.
@@ -245,8 +258,22 @@ impl<E: Events> Connection<E> {
         } else {
             Target::Closed
         };
-        // Always decode: the peer's encoder has already updated its dynamic table (§4.3).
+        let changes = self.decoder.changes();
+        if matches!(target, Target::New) {
+            if let Some(content_length) = self.repeated.content_length_if_same(block, changes) {
+                // `decoded` holds this block's fields, already checked (conn/repeated.rs).
+                return self.open_peer_stream(
+                    id,
+                    end_stream,
+                    self_dependent,
+                    Fields::Checked(content_length),
+                );
+            }
+        }
+        // Otherwise always decode: the peer's encoder has already updated its table (§4.3).
+        self.repeated.forget();
         self.decoded.clear();
+        self.decodes += 1;
         let too_large = match self.decoder.decode(block, &self.hpack_limits, &mut self.decoded) {
             Ok(()) => None,
             Err(DecoderError::HeaderListTooLarge) => Some(Limit::HeaderListSize),
@@ -255,18 +282,24 @@ impl<E: Events> Connection<E> {
         };
         match target {
             Target::Closed => self.closed_stream_frame(id, kind::HEADERS),
-            Target::New => self.open_peer_stream(id, end_stream, self_dependent, too_large),
+            Target::New => {
+                let fields = match too_large {
+                    Some(limit) => Fields::TooLarge(limit),
+                    None => Fields::Decoded { block, unchanged: self.decoder.changes() == changes },
+                };
+                self.open_peer_stream(id, end_stream, self_dependent, fields)
+            }
             Target::Existing(idx) => self.headers_on_stream(idx, id, end_stream, self_dependent, too_large),
         }
     }
 
-    /// A block opening stream `id`; its fields are in `decoded` unless a list limit was hit.
+    /// A block opening stream `id`.
     fn open_peer_stream(
         &mut self,
         id: u32,
         end_stream: bool,
         self_dependent: bool,
-        too_large: Option<Limit>,
+        fields: Fields<'_>,
     ) -> Result {
         if self.role == Role::Client {
             // §8.4: servers open streams only by PUSH_PROMISE, which we disabled.
@@ -288,14 +321,16 @@ impl<E: Events> Connection<E> {
             self.limit(Limit::MaxConcurrentStreams, id);
             return stream_err(id, ErrorCode::RefusedStream, "SETTINGS_MAX_CONCURRENT_STREAMS exceeded");
         }
-        let flags = HeadersFlags { end_stream, too_large: too_large.is_some(), ..HeadersFlags::default() };
-        let content_length = match too_large {
-            Some(l) => {
+        let too_large = matches!(fields, Fields::TooLarge(_));
+        let flags = HeadersFlags { end_stream, too_large, ..HeadersFlags::default() };
+        let content_length = match fields {
+            Fields::TooLarge(l) => {
                 // §10.5.1: the stream opens so the application can answer 431.
                 self.limit(l, id);
                 NO_CONTENT_LENGTH
             }
-            None => {
+            Fields::Checked(content_length) => content_length,
+            Fields::Decoded { block, unchanged } => {
                 let known = &self.known_valid;
                 let fields = self.decoded.iter().map(|(n, v, f)| (n, v, known.knows(f.source)));
                 let m = match http::check_request(fields, false) {
@@ -303,6 +338,9 @@ impl<E: Events> Connection<E> {
                     Err(r) => return stream_err(id, ErrorCode::ProtocolError, r),
                 };
                 self.known_valid.learn(&self.decoded);
+                if unchanged {
+                    self.repeated.remember(block, self.decoder.changes(), m.content_length);
+                }
                 m.content_length
             }
         };
@@ -319,8 +357,8 @@ impl<E: Events> Connection<E> {
         s.remaining_content = content_length;
         self.streams.insert(s);
         self.peer_active += 1;
-        let fields = if too_large.is_some() { None } else { Some(&self.decoded) };
-        self.events.headers(id, flags, fields);
+        let fields = if too_large { None } else { Some(&self.decoded) };
+        self.events.headers(id, flags, fields, self.decodes);
         Ok(())
     }
 
@@ -384,7 +422,7 @@ impl<E: Events> Connection<E> {
             flags.too_large = true;
         }
         let h = if too_large.is_some() { None } else { Some(&self.decoded) };
-        self.events.headers(id, flags, h);
+        self.events.headers(id, flags, h, self.decodes);
         if end_stream {
             self.recv_end_stream(idx, id);
         }

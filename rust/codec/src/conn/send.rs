@@ -9,6 +9,37 @@ use super::{
 use crate::error::ErrorCode;
 use crate::frame;
 
+/// A header block this connection encoded without changing its HPACK encoder. HPACK encoding
+/// is a function of the list and the encoder's state, so while the encoder does not change
+/// ([`crate::hpack::Encoder::changes`]) and no size update is pending, the same list encodes to
+/// these octets again and they may be sent as they are. Only the connection fills one, and it
+/// checks the encoder state on every use; a caller decides which lists to keep (the ABI keeps
+/// the last few by their command record, `abi/sent_blocks.rs`). Invariant tests:
+/// `tests/conn_repeated.rs`.
+#[derive(Debug, Default)]
+pub(crate) struct ReusableBlock {
+    block: Vec<u8>,
+    encoder_changes: u64,
+    /// What `send_headers` learned from the fields: a 1xx `:status`, `:method HEAD`.
+    informational: bool,
+    head: bool,
+    valid: bool,
+}
+
+impl ReusableBlock {
+    /// Longer blocks are not kept: a response's indexed headers are a few octets.
+    pub(crate) const MAX_LEN: usize = 512;
+
+    /// Holds a block that may be sent again.
+    pub(crate) fn is_kept(&self) -> bool {
+        self.valid
+    }
+
+    pub(crate) fn forget(&mut self) {
+        self.valid = false;
+    }
+}
+
 impl<E: Events> Connection<E> {
     /// Sends a header block: a request on a new stream (client, `stream_id` 0: the next odd id
     /// is allocated and returned), a response, or trailers (a second block, which must end the
@@ -24,22 +55,22 @@ impl<E: Events> Connection<E> {
     where
         I: IntoIterator<Item = (&'a [u8], &'a [u8], bool)>,
     {
-        if self.phase == Phase::Closed {
-            return Err(SendError::Closed);
-        }
-        let idx = if stream_id == 0 {
-            self.open_local_stream()?
-        } else {
-            let idx = self.streams.index_of(stream_id).ok_or(SendError::StreamGone)?;
-            let s = self.streams.at(idx);
-            if !s.state.can_send() {
-                return Err(SendError::Invalid("stream already ended by us"));
-            }
-            if s.headers_sent && !end_stream {
-                return Err(SendError::Invalid("trailers must end the stream"));
-            }
-            idx
-        };
+        self.send_headers_keeping(stream_id, fields, end_stream, None)
+    }
+
+    /// [`send_headers`](Self::send_headers), and if `keep` is given and the block left the
+    /// encoder unchanged, a copy of it in `keep` (else `keep` is emptied).
+    pub(crate) fn send_headers_keeping<'a, I>(
+        &mut self,
+        stream_id: u32,
+        fields: I,
+        end_stream: bool,
+        keep: Option<&mut ReusableBlock>,
+    ) -> Result<u32, SendError>
+    where
+        I: IntoIterator<Item = (&'a [u8], &'a [u8], bool)>,
+    {
+        let idx = self.headers_stream(stream_id, end_stream)?;
         let (mut informational, mut head) = (false, false);
         // §8.2.2: connection-specific fields (and `te` other than "trailers") never go out: they
         // are removed, as an HTTP/1.x-to-HTTP/2 translation must remove them.
@@ -51,9 +82,71 @@ impl<E: Events> Connection<E> {
                     _ => {}
                 }
             });
+        let before = (!self.encoder.update_pending()).then(|| self.encoder.changes());
         self.scratch.clear();
         self.encoder.encode(fields, &mut self.scratch);
-        let block = &self.scratch;
+        if let Some(keep) = keep {
+            keep.valid = false;
+            if before == Some(self.encoder.changes()) && self.scratch.len() <= ReusableBlock::MAX_LEN {
+                keep.block.clear();
+                keep.block.extend_from_slice(&self.scratch);
+                keep.encoder_changes = self.encoder.changes();
+                keep.informational = informational;
+                keep.head = head;
+                keep.valid = true;
+            }
+        }
+        let block = std::mem::take(&mut self.scratch);
+        let id = self.write_headers(idx, &block, informational, head, end_stream);
+        self.scratch = block;
+        Ok(id)
+    }
+
+    /// Sends `block` (kept by [`send_headers_keeping`](Self::send_headers_keeping) on this
+    /// connection) as the header block of `stream_id`, if the encoder is still in the state
+    /// that encoded it: the list it came from would encode to the same octets (see
+    /// [`ReusableBlock`]). `Ok(None)` when it is not: encode the list again.
+    pub(crate) fn send_headers_again(
+        &mut self,
+        stream_id: u32,
+        block: &ReusableBlock,
+        end_stream: bool,
+    ) -> Result<Option<u32>, SendError> {
+        if !block.valid || self.encoder.update_pending() || self.encoder.changes() != block.encoder_changes {
+            return Ok(None);
+        }
+        let idx = self.headers_stream(stream_id, end_stream)?;
+        Ok(Some(self.write_headers(idx, &block.block, block.informational, block.head, end_stream)))
+    }
+
+    /// The stream a header block goes on (allocated for a client's new request), if it may.
+    fn headers_stream(&mut self, stream_id: u32, end_stream: bool) -> Result<usize, SendError> {
+        if self.phase == Phase::Closed {
+            return Err(SendError::Closed);
+        }
+        if stream_id == 0 {
+            return self.open_local_stream();
+        }
+        let idx = self.streams.index_of(stream_id).ok_or(SendError::StreamGone)?;
+        let s = self.streams.at(idx);
+        if !s.state.can_send() {
+            return Err(SendError::Invalid("stream already ended by us"));
+        }
+        if s.headers_sent && !end_stream {
+            return Err(SendError::Invalid("trailers must end the stream"));
+        }
+        Ok(idx)
+    }
+
+    /// Frames `block` as stream `idx`'s HEADERS (+ CONTINUATION) and updates its state.
+    fn write_headers(
+        &mut self,
+        idx: usize,
+        block: &[u8],
+        informational: bool,
+        head: bool,
+        end_stream: bool,
+    ) -> u32 {
         let s = self.streams.at(idx);
         let id = s.id;
         if !informational {
@@ -64,7 +157,7 @@ impl<E: Events> Connection<E> {
         if end_stream {
             self.send_end_stream(idx, id);
         }
-        Ok(id)
+        id
     }
 
     /// Client: allocates the next stream id.

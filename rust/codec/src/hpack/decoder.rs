@@ -186,6 +186,8 @@ pub struct Decoder {
     scratch: Vec<u8>,
     /// Fragments joined by `decode_fragments`.
     joined: Vec<u8>,
+    /// Count of state changes (insertions, size updates, limit changes): see [`Self::changes`].
+    changes: u64,
 }
 
 impl Default for Decoder {
@@ -208,6 +210,7 @@ impl Decoder {
             update_required: false,
             scratch: Vec::new(),
             joined: Vec::new(),
+            changes: 0,
         }
     }
 
@@ -215,6 +218,7 @@ impl Decoder {
     /// exceed it, and if the table is currently larger, the next block must begin with a size
     /// update (RFC 7541 §4.2).
     pub fn set_max_table_size(&mut self, n: usize) {
+        self.changes += 1;
         self.max_table_size = n;
         if self.table.max_size() > n {
             self.update_required = true;
@@ -301,6 +305,7 @@ impl Decoder {
                 return Err(DecoderError::TableSizeUpdateTooLarge);
             }
             self.table.set_max_size(size, |_, _, _| {});
+            self.changes += 1;
             updated = true;
         }
         if self.update_required && !updated {
@@ -367,6 +372,7 @@ impl Decoder {
             value.decode_into(&mut out.bytes)?;
             let len = out.bytes.len() - start;
             let inserted = if insert {
+                self.changes += 1;
                 let (n, v) = out.bytes[start..].split_at(name_len);
                 self.table.insert(n, v, |_, _, _| {})
             } else {
@@ -387,6 +393,7 @@ impl Decoder {
             let name_len = scratch.len();
             value.decode_into(&mut scratch)?;
             let (n, v) = scratch.split_at(name_len);
+            self.changes += 1;
             self.table.insert(n, v, |_, _, _| {});
             self.scratch = scratch;
         }
@@ -404,6 +411,14 @@ impl Decoder {
         if self.scratch.capacity() > keep {
             self.scratch = Vec::new();
         }
+    }
+
+    /// A counter of the changes to the decoder's state: dynamic table insertions, size updates
+    /// and [`set_max_table_size`](Self::set_max_table_size). A block decodes to the same fields
+    /// (or the same error) every time while this does not move, and a block that leaves it
+    /// unmoved changed nothing: the connection uses that to skip decoding a repeated block.
+    pub fn changes(&self) -> u64 {
+        self.changes
     }
 
     /// Our acknowledged SETTINGS_HEADER_TABLE_SIZE (the bound for size updates).

@@ -31,6 +31,8 @@ pub struct Encoder {
     hashes: VecDeque<(u32, u32)>,
     /// `(smallest, latest)` table size chosen since the last block, if it changed (§4.2).
     pending_update: Option<(usize, usize)>,
+    /// Count of table insertions and resizes: see [`Self::changes`].
+    changes: u64,
 }
 
 impl Default for Encoder {
@@ -49,6 +51,7 @@ impl Encoder {
             by_name: Index::default(),
             hashes: VecDeque::new(),
             pending_update: None,
+            changes: 0,
         }
     }
 
@@ -145,6 +148,7 @@ impl Encoder {
     }
 
     fn insert(&mut self, name: &[u8], value: &[u8], name_hash: u32, field_hash: u32) {
+        self.changes += 1;
         let (by_field, by_name, hashes) = (&mut self.by_field, &mut self.by_name, &mut self.hashes);
         let id = self.table.insert(name, value, |id, _, _| unindex(by_field, by_name, hashes, id));
         if let Some(id) = id {
@@ -155,8 +159,21 @@ impl Encoder {
     }
 
     fn resize(&mut self, max_size: usize) {
+        self.changes += 1;
         let (by_field, by_name, hashes) = (&mut self.by_field, &mut self.by_name, &mut self.hashes);
         self.table.set_max_size(max_size, |id, _, _| unindex(by_field, by_name, hashes, id));
+    }
+
+    /// A counter of the changes to the encoder's table (insertions, resizes). While it does not
+    /// move and no size update is pending, a header list encodes to the same octets every time,
+    /// and a list whose encoding left it unmoved changed nothing.
+    pub fn changes(&self) -> u64 {
+        self.changes
+    }
+
+    /// A size update will start the next block (the peer changed SETTINGS_HEADER_TABLE_SIZE).
+    pub fn update_pending(&self) -> bool {
+        self.pending_update.is_some()
     }
 
     /// The dynamic table's current maximum size (after pending updates are sent).

@@ -10,7 +10,7 @@ package h2native.impl;
 public final class Abi {
   private Abi() {}
   /** The flat format's version (`abi::ABI_VERSION`). */
-  public static final int ABI_VERSION = 2;
+  public static final int ABI_VERSION = 3;
 
   // ---- event kinds and flags (abi::ev, abi::ev_flags)
 
@@ -76,12 +76,15 @@ public final class Abi {
   public static final int HEADERS_FIELD_COUNT = 12;
   public static final int HEADERS_BYTES_OFFSET = 16;
   public static final int HEADERS_BYTES_LENGTH = 20;
+  public static final int CMD_STREAM_ID = 8;
+  public static final int CMD_HEADERS_FIELD_COUNT = 12;
   public static final int FIELD_SOURCE = 0;
   public static final int FIELD_FLAGS = 1;
   public static final int FIELD_NAME_OFFSET = 4;
   public static final int FIELD_NAME_LENGTH = 8;
   public static final int FIELD_VALUE_OFFSET = 12;
   public static final int FIELD_VALUE_LENGTH = 16;
+  public static final int FIELD_SET = 20;
   public static final int FIELD_ID = 24;
   public static final int DATA_STREAM_ID = 8;
   public static final int DATA_OFFSET = 12;

@@ -63,9 +63,18 @@ final class CommandWriter private[impl] (conn: NativeConnection) {
     at + n
   }
 
-  /** A HEADERS command: `fields` (names lowercase) are copied into the record now. */
+  private[this] val memo = new HeaderListMemo
+
+  /** A HEADERS command: `fields` (names lowercase) are copied into the record now, or from an equal list's. */
   def headers(streamId: Int, fields: Seq[(String, String)], endStream: Boolean): this.type = {
     val flags = if (endStream) Abi.CMD_FLAG_END_STREAM else 0
+    val k = memo.find(fields)
+    if (k >= 0) {
+      ensure(memo.length(k))
+      memo.copy(k, cmd, len, streamId, flags)
+      len += memo.length(k)
+      return this
+    }
     var n = 0
     var size = 16
     var it = fields.iterator
@@ -86,6 +95,7 @@ final class CommandWriter private[impl] (conn: NativeConnection) {
     }
     len = data
     finish(start)
+    memo.remember(fields, n, cmd, start, len - start)
     this
   }
 

@@ -377,7 +377,9 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
           Seq(":status" -> "204"), // another value
           grpc :+ ("x-extra" -> "1"), // the first and one more
           Seq(":status" -> "200", "content-type" -> "application/json"),
-          (":status" -> "200") +: (0 until 8).map(i => s"x-h$i" -> s"v$i")
+          (":status" -> "200") +: (0 until HeaderListMemo.MaxFields).map(i =>
+            s"x-h$i" -> s"v$i"
+          ) // too many to remember
         )
         val trailers = Seq(Seq("grpc-status" -> "0"), Seq("grpc-status" -> "1", "grpc-message" -> "no"))
         val request = Seq(":method" -> "POST", ":scheme" -> "http", ":path" -> "/p", ":authority" -> "x")
@@ -392,7 +394,7 @@ class Http2ConnectionSpec extends AnyWordSpec with Matchers {
           // last, lists that start with a remembered shorter one
           val head = if (i < 20) lists(i % 2) else if (i < 40) lists(i % lists.size) else lists(Seq(1, 3, 1, 0)(i - 40))
           val trailer = if (i % 4 == 0) None else Some(trailers(i % 2))
-          // the same list objects again, equal Lists, equal Vectors
+          // the same list objects again, equal Lists (copied from the memo's records), equal Vectors (written anew)
           def list(fields: Seq[(String, String)]) =
             if (i < 4 || (i < 40 && i % 3 == 0)) fields
             else if (i >= 40 || i % 2 == 0) fresh(fields: _*)

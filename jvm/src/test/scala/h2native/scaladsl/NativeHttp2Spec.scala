@@ -63,6 +63,12 @@ class NativeHttp2Spec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
             )
           )
         )
+      case "/hop-by-hop" =>
+        // headers an HTTP/1.1 handler may set and HTTP/2 forbids (RFC 9113 8.2.2)
+        val hopByHop = List("Connection" -> "close", "Keep-Alive" -> "timeout=5", "Upgrade" -> "h2c", "X-Kept" -> "1")
+        Future.successful(
+          HttpResponse(headers = hopByHop.map { case (n, v) => headers.RawHeader(n, v) }, entity = HttpEntity("hop"))
+        )
       case "/throw"  => throw new RuntimeException("boom (expected by the test)")
       case "/failed" => Future.failed(new RuntimeException("failed future (expected by the test)"))
       case "/slow"   => slowGate.future.map(_ => HttpResponse(entity = HttpEntity("slow done")))
@@ -178,6 +184,16 @@ class NativeHttp2Spec extends AnyWordSpec with Matchers with BeforeAndAfterAll {
         out should include("content-length: 19") // what GET would carry: "hello from h2native"
         out should not include "recv DATA frame"
         out should include("END_STREAM")
+      }
+    }
+
+    "leave out connection-specific response headers the handler set (RFC 9113 8.2.2)" in {
+      val (code, out) = run(Seq("nghttp", "-v", url("/hop-by-hop")))
+      withClue(out) {
+        code shouldBe 0
+        out should include("x-kept: 1")
+        out should include("hop")
+        Seq("connection:", "keep-alive:", "upgrade:").foreach(h => out should not include h)
       }
     }
 

@@ -10,14 +10,11 @@ import org.apache.pekko.http.scaladsl.model.{ContentType, ContentTypes, HttpHead
  * INTERNAL API
  *
  * pekko-http's `HttpResponse` as the header lists the engine sends: `:status`, content-type and content-length from the
- * entity, the response's headers lowercased, and no connection-specific header (RFC 9113 8.2.2: pekko-http's model
- * allows them, HTTP/2 does not; the engine would drop them too).
+ * entity, the response's headers lowercased. Connection-specific headers (RFC 9113 8.2.2), which pekko-http's model
+ * allows, are left to the engine, which drops them from every block it sends.
  */
 @InternalApi
 private[server] object ResponseRendering {
-
-  /** Response headers that RFC 9113 8.2.2 forbids in HTTP/2. */
-  private val ConnectionSpecific = Set("connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade")
 
   /** The `:status` strings, made once. */
   private val StatusStrings: Array[String] = Array.tabulate(600)(_.toString)
@@ -28,10 +25,7 @@ private[server] object ResponseRendering {
   /** The response's header list; `length` is written as content-length when positive. */
   def headers(r: HttpResponse, ct: ContentType, length: Option[Long]): List[(String, String)] = {
     var fields: List[(String, String)] = Nil
-    r.headers.foreach { h =>
-      val n = h.lowercaseName
-      if (!ConnectionSpecific(n)) fields = (n, h.value) :: fields
-    }
+    r.headers.foreach(h => fields = (h.lowercaseName, h.value) :: fields)
     fields = fields.reverse
     length.foreach(l => if (l > 0) fields = ("content-length", l.toString) :: fields)
     if (ct ne ContentTypes.NoContentType) fields = ("content-type", ct.value) :: fields
