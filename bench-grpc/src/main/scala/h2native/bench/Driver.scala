@@ -197,7 +197,7 @@ object Driver {
     val s = (System.nanoTime() - started) / 1000000000L
     f"${s / 60}%d:${s % 60}%02d"
   }
-  private def progress(line: String): Unit = {
+  private[bench] def progress(line: String): Unit = {
     println(s"[bench $elapsed] $line")
     System.out.flush()
   }
@@ -231,31 +231,9 @@ object Driver {
     progress(pinning.note)
     val workDir = Files.createTempDirectory("bench-grpc-").toFile
 
-    var statuses = Map.empty[Backend, ServerStatus]
-    var servers = Seq.empty[ServerProcess]
-    val shutdownHook = sys.addShutdownHook(servers.foreach(s => Try(s.stop())))
     val measurements = Seq.newBuilder[Measurement]
+    val (statuses, servers) = startServers(config.backends, config.host, pinning, workDir)
     try {
-      for (backend <- config.backends) Backend.notBuilt(backend) match {
-        case Some(why) =>
-          progress(s"${backend.name}: $why")
-          statuses += backend -> ServerStatus.NotBuilt(why)
-        case None =>
-          progress(s"${backend.name}: starting")
-          ServerProcess.start(backend, config.host, pinning.server, workDir) match {
-            case Left(why) =>
-              progress(s"${backend.name}: FAILED to start: $why")
-              statuses += backend -> ServerStatus.Failed(s"did not start: ${why.linesIterator.next()}")
-            case Right(server) =>
-              progress(s"${backend.name}: listening on ${server.host}:${server.port} (pid ${server.pid})")
-              servers :+= server
-          }
-      }
-      checkAll(servers).foreach { case (server, checks) =>
-        progress(s"${server.backend.name}: ${describe(checks)}")
-        statuses += server.backend -> ServerStatus.Ran(checks)
-      }
-
       val total = config.scenarios.size * config.loads.size * config.reps * servers.size
       var index = 0
       for (scenario <- config.scenarios; (load, loadIndex) <- config.loads.zipWithIndex) {
@@ -275,10 +253,7 @@ object Driver {
           progress("  " + Report.describe(m))
         }
       }
-    } finally {
-      servers.foreach(s => Try(s.stop()))
-      Try(shutdownHook.remove())
-    }
+    } finally servers.foreach(s => Try(s.stop()))
 
     val all = measurements.result()
     val rows = Report.rows(config, statuses, all)
@@ -317,6 +292,40 @@ object Driver {
     val cpu = for (b <- before; a <- after) yield a - b
     val checked = result.flatMap(r => if (server.alive) Right(r) else Left(s"server died: ${server.logTail(5)}"))
     Measurement(scenario, load, server.backend, rep, checked, cpu)
+  }
+
+  /**
+   * Starts each backend in its own JVM (pinned to the server CPU) and checks it answers; the servers stop with this JVM
+   * (they exit when its stdin closes) or when the caller stops them.
+   */
+  private[bench] def startServers(
+      backends: Seq[Backend],
+      host: String,
+      pinning: Pinning,
+      workDir: File
+  ): (Map[Backend, ServerStatus], Seq[ServerProcess]) = {
+    var statuses = Map.empty[Backend, ServerStatus]
+    var servers = Seq.empty[ServerProcess]
+    for (backend <- backends) Backend.notBuilt(backend) match {
+      case Some(why) =>
+        progress(s"${backend.name}: $why")
+        statuses += backend -> ServerStatus.NotBuilt(why)
+      case None =>
+        progress(s"${backend.name}: starting")
+        ServerProcess.start(backend, host, pinning.server, workDir) match {
+          case Left(why) =>
+            progress(s"${backend.name}: FAILED to start: $why")
+            statuses += backend -> ServerStatus.Failed(s"did not start: ${why.linesIterator.next()}")
+          case Right(server) =>
+            progress(s"${backend.name}: listening on ${server.host}:${server.port} (pid ${server.pid})")
+            servers :+= server
+        }
+    }
+    checkAll(servers).foreach { case (server, checks) =>
+      progress(s"${server.backend.name}: ${describe(checks)}")
+      statuses += server.backend -> ServerStatus.Ran(checks)
+    }
+    (statuses, servers)
   }
 
   private def describe(c: ServerChecks): String = {
@@ -374,7 +383,7 @@ object Driver {
     catch { case NonFatal(e) => Left(e.toString) }
   }
 
-  private def deleteRecursively(f: File): Unit = {
+  private[bench] def deleteRecursively(f: File): Unit = {
     Option(f.listFiles()).foreach(_.foreach(deleteRecursively))
     f.delete()
   }

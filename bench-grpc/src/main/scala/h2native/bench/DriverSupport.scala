@@ -28,6 +28,7 @@ object BenchPaths {
   def resultsDir: File = new File(benchDir, "results")
   def toolsScript: File = new File(repoDir, "scripts/bench-grpc-tools.sh")
   def chartScript: File = new File(repoDir, "scripts/bench-grpc-chart.py")
+  def saturationChartScript: File = new File(repoDir, "scripts/bench-grpc-saturation-chart.py")
 }
 
 /** How every server process is started: same JVM, same flags, same classpath, whatever the backend. */
@@ -70,7 +71,10 @@ object ProcStat {
   }.toOption
 }
 
-/** Server on one CPU, ghz on another, with taskset; or no pinning, with the reason. */
+/**
+ * Server on one CPU, the load generator (ghz or h2native-load) on another, with taskset; or no pinning, with the
+ * reason.
+ */
 final case class Pinning(server: Option[Int], client: Option[Int], note: String)
 
 object Pinning {
@@ -93,7 +97,8 @@ object Pinning {
     else if (!hasTaskset) Pinning(None, None, "WARNING: no pinning: taskset is missing (Debian package util-linux)")
     else
       allowedCpus.sorted match {
-        case s +: c +: _ => Pinning(Some(s), Some(c), s"server pinned to CPU $s, ghz to CPU $c (taskset)")
+        case s +: c +: _ =>
+          Pinning(Some(s), Some(c), s"server pinned to CPU $s, the load generator to CPU $c (taskset)")
         case cpus =>
           Pinning(None, None, s"WARNING: no pinning: fewer than 2 CPUs allowed (${cpus.mkString(",")})")
       }

@@ -12,8 +12,10 @@ import org.apache.pekko.http.scaladsl.Http
 /**
  * The bench-grpc entry point.
  *
- *   - `bench [quick|full|smoke] [flags]` (the default, quick): the ghz comparison of the servers; see
- *     [[DriverConfig.usage]] and bench-grpc/README.md.
+ *   - `saturate [quick|full|smoke] [flags]` (the default, quick): the servers saturated by h2native-load, CPU per call,
+ *     latency at equal load; see [[SaturationConfig.usage]] and bench-grpc/README.md.
+ *   - `bench [quick|full|smoke] [flags]`: the ghz comparison (ghz is the ceiling on one core); see
+ *     [[DriverConfig.usage]].
  *   - `serve --backend h2native|pekko-http|grpc-java [--host H] [--port N]`: serve the Greeter until killed.
  *   - `server-command --backend B [--host H] [--port N]`: print the command the driver runs for a server.
  *   - `demo`: start the Greeter on stock pekko-http, call it once through a real pekko-grpc client, report.
@@ -21,7 +23,8 @@ import org.apache.pekko.http.scaladsl.Http
  */
 object Main {
   private val usage =
-    s"""usage: bench-grpc [bench] ...   (the default: bench quick)
+    s"""usage: bench-grpc [saturate] ...   (the default: saturate quick)
+       |${SaturationConfig.usage.linesIterator.map("       " + _).mkString("\n")}
        |${DriverConfig.usage.linesIterator.map("       " + _).mkString("\n")}
        |       bench-grpc serve --backend ${Backend.all.mkString("|")} [--host 127.0.0.1] [--port 50051]
        |       bench-grpc server-command --backend B [--host H] [--port N]
@@ -29,9 +32,10 @@ object Main {
        |       bench-grpc payload --scenario complex_proto|string_100B --out DIR""".stripMargin
 
   def main(args: Array[String]): Unit = args.toList match {
-    case Nil             => sys.exit(Driver.main(Nil))
-    case "bench" :: rest => sys.exit(Driver.main(rest))
-    case "serve" :: rest => withServer(rest)((b, h, p) => Serve.run(b, h, p))
+    case Nil                => sys.exit(Saturation.main(Nil))
+    case "saturate" :: rest => sys.exit(Saturation.main(rest))
+    case "bench" :: rest    => sys.exit(Driver.main(rest))
+    case "serve" :: rest    => withServer(rest)((b, h, p) => Serve.run(b, h, p))
     case "server-command" :: rest =>
       withServer(rest) { (b, h, p) =>
         println(ServerJvm.command(b, h, p, Some(0)).map(a => if (a.contains(' ')) s"'$a'" else a).mkString(" "))

@@ -247,7 +247,7 @@ object Report {
     val md = put(s"$timestamp.md", markdown)
     val table = put(s"$timestamp.csv", csvLines(rows).mkString("", "\n", "\n"))
     val reps = put(s"$timestamp-reps.csv", repsCsvLines(all).mkString("", "\n", "\n"))
-    val png = chart(table, new File(dir, s"$timestamp.png"), log)
+    val png = chart(BenchPaths.chartScript, table, new File(dir, s"$timestamp.png"), log)
     val written = Seq(md, table, reps) ++ png
     val latest = written.map { f =>
       val l = new File(dir, f.getName.replace(timestamp, "latest"))
@@ -257,15 +257,18 @@ object Report {
     written ++ latest
   }
 
-  /** The PNG chart, by scripts/bench-grpc-chart.py in the pinned matplotlib venv; None, with a warning, if not. */
-  private def chart(csvFile: File, png: File, log: String => Unit): Option[File] =
+  /**
+   * The PNG chart, by `script` (scripts/bench-grpc-*chart.py) in the pinned matplotlib venv; None, with a warning, if
+   * not.
+   */
+  private[bench] def chart(script: File, csvFile: File, png: File, log: String => Unit): Option[File] =
     Tools.ensure("python") match {
       case Left(why) =>
         log(s"WARNING: no chart: $why")
         None
       case Right(python) =>
         val rc = Try {
-          new ProcessBuilder(python, BenchPaths.chartScript.getPath, csvFile.getPath, png.getPath)
+          new ProcessBuilder(python, script.getPath, csvFile.getPath, png.getPath)
             .inheritIO()
             .start()
             .waitFor()
