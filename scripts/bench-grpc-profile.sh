@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Where a bench-grpc server spends its CPU under ghz load: starts one backend pinned to CPU 0 with
+# Where a bench-grpc server spends its CPU under load: starts one backend pinned to CPU 0 with
 # async-profiler (CPU samples, kernel and native frames included; fetched from Maven Central by
-# bench-grpc-tools.sh), loads it with ghz on CPU 1, then prints the CPU by thread, the hottest
-# frames (self time) and the share of the main parts of a request (inclusive).
+# bench-grpc-tools.sh), loads it on CPU 1 with ghz, or with h2native-load at saturation when SHAPE
+# is set (identical, grpc-timeout or traceparent: the header-block shape), then prints the CPU by
+# thread, the hottest frames (self time) and the share of the main parts of a request (inclusive).
 #
-#   [WARMUP=40] scripts/bench-grpc-profile.sh [h2native|pekko-http|grpc-java] [complex_proto|string_100B] \
-#     [seconds] [concurrency] [connections]
+#   [WARMUP=40] [SHAPE=grpc-timeout] scripts/bench-grpc-profile.sh [h2native|pekko-http|grpc-java] \
+#     [complex_proto|string_100B] [seconds] [concurrency] [connections]
 #
-# Defaults: complex_proto, 20 s, grpc_bench's 1000 concurrent calls on 50 connections.
+# Defaults: complex_proto, 20 s, grpc_bench's 1000 concurrent calls on 50 connections (with SHAPE:
+# 50 connections x 20 streams, the saturating benchmark's load; concurrency and connections are ignored).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 backend=${1:-h2native}
@@ -18,7 +20,8 @@ connections=${5:-50}
 out=${TMPDIR:-/tmp}/h2native-profile-$backend-$$
 mkdir -p "$out"
 
-ghz=$(bash "$root/scripts/bench-grpc-tools.sh" ghz | tail -1)
+shape=${SHAPE:-}
+if [[ -z $shape ]]; then ghz=$(bash "$root/scripts/bench-grpc-tools.sh" ghz | tail -1); fi
 ap=$(bash "$root/scripts/bench-grpc-tools.sh" async-profiler | tail -1)
 cd "$root"
 # the exact server command line the driver uses, with the profiler added after `java`
@@ -51,7 +54,17 @@ case $scenario in
   string_100B) proto=string_100b.proto; call=bench.string100b.Greeter.SayHello ;;
   *) echo "unknown scenario $scenario" >&2; exit 2 ;;
 esac
-load() { # seconds: ghz on CPU 1 against the server
+if [[ -n $shape ]]; then
+  ./sbt "bench-grpc/run payload --scenario $scenario --out $out" >/dev/null 2>&1
+  cargo build --release --locked -q -p h2native-load
+fi
+load() { # seconds: ghz or h2native-load on CPU 1 against the server
+  if [[ -n $shape ]]; then
+    taskset -c 1 target/release/h2native-load --target "127.0.0.1:$port" --path "/${call%.*}/${call##*.}" \
+      --request "$out/$scenario.request.bin" --response "$out/$scenario.response.bin" --duration "$1" \
+      --connections 50 --streams 20 --shape "$shape" | tail -1 >&2
+    return
+  fi
   taskset -c 1 "$ghz" --insecure --proto="bench-grpc/src/main/protobuf/$proto" --call="$call" \
     --data-file="bench-grpc/payloads/$scenario.json" --concurrency="$concurrency" --connections="$connections" \
     --cpus=1 --duration="${1}s" --duration-stop=ignore "127.0.0.1:$port" | grep -E "Requests/sec|Count|99 % in|Error" >&2
@@ -78,8 +91,8 @@ threads, tops, parts, total = collections.Counter(), collections.Counter(), coll
 # inclusive shares: a sample counts once per part whose pattern is on its stack
 PARTS = [
     ("HTTP/2 engine in Rust (JNI feed/apply)", r"h2native(_codec)?::"),
-    ("h2native JVM stage (Http2ServerStage)", r"h2native/impl/server/Http2ServerStage"),
-    ("h2native facade (Http2Connection)", r"h2native/impl/Http2Connection"),
+    ("h2native JVM stage (impl/server: Http2ServerStage and its parts)", r"h2native/impl/server/"),
+    ("h2native facade (NativeConnection, EventReader, CommandWriter)", r"h2native/impl/(Http2Connection|NativeConnection|EventReader|CommandWriter|HeaderListMemo)"),
     ("pekko-http HTTP/2 (Http2 stages, HPACK)", r"org/apache/pekko/http/impl/engine/http2"),
     ("pekko-grpc handler + protobuf", r"(pekko/grpc|com/google/protobuf|scalapb)"),
     ("grpc-java / Netty", r"(io/grpc|io/netty)"),
