@@ -100,6 +100,23 @@ PARTS = [
     ("socket reads/writes (kernel)", r"(sys_read|sys_write|sys_sendto|sys_recvfrom|tcp_sendmsg|tcp_recvmsg|writev|readv)"),
     ("epoll / scheduling (kernel)", r"(epoll_wait|futex|schedule|do_syscall_64.*(epoll|futex))"),
 ]
+# exclusive shares: each sample counts once, in the first part whose test it passes (README "Where a request's CPU goes")
+EXCLUSIVE = [
+    ("JIT compiler", lambda t, s, leaf: "CompilerThre" in t),
+    ("GC", lambda t, s, leaf: "GC Thread" in t),
+    ("thread wake-ups, waits, context switches (kernel)",
+     lambda t, s, leaf: re.search(r"(finish_task_switch|futex|epoll_wait|schedule|_raw_spin_unlock|irqentry_exit|try_to_wake_up|ep_poll)", leaf)),
+    ("socket reads and writes (kernel)",
+     lambda t, s, leaf: re.search(r"(sys_read|sys_write|sys_sendto|sys_recvfrom|tcp_sendmsg|tcp_recvmsg|writev|readv|__GI_write|__GI_read|ksys_)", s)),
+    ("pekko-grpc handler + protobuf", lambda t, s, leaf: re.search(r"(pekko/grpc|com/google/protobuf|scalapb|h2native/bench)", s)),
+    ("HTTP/2 engine in Rust (incl. JNI entry)", lambda t, s, leaf: re.search(r"h2native(_codec)?::", s)),
+    ("h2native facade", lambda t, s, leaf: re.search(r"h2native/impl/(NativeConnection|EventReader|CommandWriter|HeaderListMemo|Http2Connection|HeaderField)", s)),
+    ("pekko-http HTTP/2 layer", lambda t, s, leaf: "org/apache/pekko/http/impl/engine/http2" in s),
+    ("h2native stage", lambda t, s, leaf: "h2native/impl/server/" in s),
+    ("Pekko IO TCP actors and selector", lambda t, s, leaf: "internal-dispatcher" in t or "pinned-dispatcher" in t or "org/apache/pekko/io/" in s),
+    ("the rest (pekko-http model, Pekko Streams, actors)", lambda t, s, leaf: True),
+]
+exclusive = collections.Counter()
 for line in open(sys.argv[1]):
     stack, _, n = line.rstrip().rpartition(" ")
     n = int(n)
@@ -111,6 +128,10 @@ for line in open(sys.argv[1]):
     for name, pat in PARTS:
         if re.search(pat, stack):
             parts[name] += n
+    for name, test in EXCLUSIVE:
+        if test(frames[0], stack, frames[-1]):
+            exclusive[name] += n
+            break
 jit = sum(n for t, n in threads.items() if "CompilerThre" in t)
 print(f"{total} samples of 1 ms CPU, {100 * jit / max(total, 1):.1f}% of them in the JIT compiler threads")
 print("CPU by thread (digits dropped):")
@@ -119,6 +140,9 @@ for t, n in threads.most_common(12):
 print("parts of the work (inclusive; a sample may count in several):")
 for name, _ in PARTS:
     print(f"  {100 * parts[name] / total:5.1f}%  {name}")
+print("where the CPU goes (exclusive, each sample in the first part that matches, in this order):")
+for name, _ in EXCLUSIVE:
+    print(f"  {100 * exclusive[name] / total:5.1f}%  {name}")
 print("hottest frames (self):")
 for f, n in tops.most_common(30):
     print(f"  {100 * n / total:5.1f}%  {f[:150]}")
