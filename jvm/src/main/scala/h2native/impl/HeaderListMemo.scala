@@ -11,8 +11,8 @@ import org.apache.pekko.annotation.InternalApi
  * The HEADERS command records of the last few header lists written. A server writes the same lists response after
  * response (`:status` + content-type, `grpc-status: 0`); a list equal to a remembered one is copied from its record
  * with the stream id and flags patched instead of written string by string, and the engine then recognises the record
- * and sends the block it encoded last time (rust/codec/src/abi/sent_blocks.rs). Together they saved about 7% CPU per
- * call on every traffic shape (bench-grpc, paired run, README "Engine figures").
+ * and sends the block it encoded last time (rust/codec/src/abi/sent_blocks.rs). Turned off alone, each cost 6-8% more
+ * CPU per call at saturation (identical request blocks, paired runs, README "Engine figures").
  *
  * Lists are compared by value, field by field, and only Lists (what the server stage and `Seq(...)` build): walking
  * other Seqs would take an iterator per entry compared. The strings are kept by reference and the records in
