@@ -43,7 +43,7 @@ object SaturationMode {
   // under 5 minutes on two cores, with three servers
   val quick: SaturationMode = SaturationMode(
     "quick",
-    20.seconds,
+    35.seconds,
     5.seconds,
     5.seconds,
     3,
