@@ -457,3 +457,24 @@ fn a_repeat_of_a_refused_request_carries_its_own_set_not_the_last_delivered() {
     assert!(fields.iter().any(|f| f.name == b"content-length"), "{fields:?}");
     assert_ne!(fields[0].set, delivered);
 }
+
+#[test]
+fn a_repeat_copied_to_an_earlier_offset_than_its_kept_record_points_into_itself() {
+    // The kept record was written after other events; the next feed's buffer starts empty, so
+    // the copy lands before the offset it was kept at and every absolute offset moves down.
+    let mut p = Peer::new();
+    let mut c = server(&mut p);
+    let req = [REQ, &[("x-trace", "on")]].concat();
+    let want: Vec<(String, String)> = req.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+    p.ping(true, [1; 8]).ping(true, [2; 8]);
+    for id in [1, 3, 5] {
+        p.headers(id, &req, true);
+    }
+    feed(&mut c, &mut p);
+    take_events(&mut c);
+    for id in [7, 9] {
+        p.headers(id, &req, true);
+        feed(&mut c, &mut p);
+        assert_eq!(fields_of(&mut c, id), want, "stream {id}");
+    }
+}
