@@ -238,23 +238,36 @@ object Report {
       all: Seq[Measurement],
       log: String => Unit
   ): Seq[File] = {
+    val csv = csvLines(rows).mkString("", "\n", "\n")
+    val reps = repsCsvLines(all).mkString("", "\n", "\n")
+    writeFiles(
+      dir,
+      timestamp,
+      Seq(s"$timestamp.md" -> markdown, s"$timestamp.csv" -> csv, s"$timestamp-reps.csv" -> reps)
+    ) { written =>
+      chart(BenchPaths.chartScript, written(1), new File(dir, s"$timestamp.png"), log)
+    }
+  }
+
+  /**
+   * Writes `texts` (name -> content) to `dir`, then the chart `png` draws from them, then a copy of each named with
+   * `latest` for `timestamp`; returns every file written.
+   */
+  private[bench] def writeFiles(dir: File, timestamp: String, texts: Seq[(String, String)])(
+      png: Seq[File] => Option[File]
+  ): Seq[File] = {
     dir.mkdirs()
-    def put(name: String, text: String): File = {
+    val files = texts.map { case (name, text) =>
       val f = new File(dir, name)
       Files.write(f.toPath, text.getBytes(UTF_8))
       f
     }
-    val md = put(s"$timestamp.md", markdown)
-    val table = put(s"$timestamp.csv", csvLines(rows).mkString("", "\n", "\n"))
-    val reps = put(s"$timestamp-reps.csv", repsCsvLines(all).mkString("", "\n", "\n"))
-    val png = chart(BenchPaths.chartScript, table, new File(dir, s"$timestamp.png"), log)
-    val written = Seq(md, table, reps) ++ png
-    val latest = written.map { f =>
+    val written = files ++ png(files)
+    written ++ written.map { f =>
       val l = new File(dir, f.getName.replace(timestamp, "latest"))
       Files.copy(f.toPath, l.toPath, StandardCopyOption.REPLACE_EXISTING)
       l
     }
-    written ++ latest
   }
 
   /**

@@ -4,8 +4,6 @@
 package h2native.bench
 
 import java.io.File
-import java.nio.charset.StandardCharsets.UTF_8
-import java.nio.file.{Files, StandardCopyOption}
 import java.util.Locale
 
 /** The saturating benchmark's markdown, CSV and chart (scripts/bench-grpc-saturation-chart.py). */
@@ -55,20 +53,13 @@ object SaturationReport {
       rows: Seq[SaturationRow],
       log: String => Unit
   ): Seq[File] = {
-    dir.mkdirs()
-    def put(name: String, text: String): File = {
-      val file = new File(dir, name)
-      Files.write(file.toPath, text.getBytes(UTF_8))
-      file
-    }
-    val md = put(s"saturation-$timestamp.md", markdown)
-    val csv = put(s"saturation-$timestamp.csv", csvLines(rows).mkString("", "\n", "\n"))
-    val png = Report.chart(BenchPaths.saturationChartScript, csv, new File(dir, s"saturation-$timestamp.png"), log)
-    val written = Seq(md, csv) ++ png
-    written ++ written.map { file =>
-      val latest = new File(dir, file.getName.replace(timestamp, "latest"))
-      Files.copy(file.toPath, latest.toPath, StandardCopyOption.REPLACE_EXISTING)
-      latest
+    val csv = csvLines(rows).mkString("", "\n", "\n")
+    Report.writeFiles(
+      dir,
+      timestamp,
+      Seq(s"saturation-$timestamp.md" -> markdown, s"saturation-$timestamp.csv" -> csv)
+    ) { written =>
+      Report.chart(BenchPaths.saturationChartScript, written(1), new File(dir, s"saturation-$timestamp.png"), log)
     }
   }
 }
